@@ -1,0 +1,142 @@
+// The core behind the API contract: one Studio per data home. Every transport (Electron IPC, the
+// WebSocket bridge, the CLI) calls `invoke`, which validates the request against its schema first.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  ApiError,
+  type Api,
+  type ApiClient,
+  type ApiEvents,
+  type Channel,
+  type EventName,
+  type ReplyOf,
+  type RequestOf,
+} from '../../shared/api.ts';
+import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
+import type { BackendName } from '../../shared/types.ts';
+import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
+import { homePaths } from './home.ts';
+import { importCorpus, previewCorpus } from './importer.ts';
+import { RunManager } from './runs.ts';
+import { SamplingService } from './sampling.ts';
+
+const FASTER_BACKEND_HINT = 'Install @tensorflow/tfjs-node (needs network at install time) for native-speed training.';
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+type Handlers = { [C in Channel]: (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>> };
+
+export class Studio implements ApiClient {
+  readonly store: Store;
+  readonly runs: RunManager;
+  readonly sampling: SamplingService;
+  private readonly events = new EventEmitter();
+  private backend: BackendName | null = null;
+  private readonly handlers: Handlers;
+
+  private constructor(readonly home: string, options: OpenOptions) {
+    mkdirSync(home, { recursive: true });
+    this.store = Store.open(homePaths(home).database, options);
+    const emit = <E extends EventName>(event: E, payload: ApiEvents[E]) => {
+      if (event === 'run:ready') this.backend = (payload as ApiEvents['run:ready']).backend;
+      this.events.emit(event, payload);
+    };
+    this.runs = new RunManager(home, this.store, emit);
+    this.sampling = new SamplingService(this.store, emit);
+    this.handlers = this.createHandlers();
+  }
+
+  static open(home: string, options: OpenOptions = {}): Studio {
+    return new Studio(home, options);
+  }
+
+  private createHandlers(): Handlers {
+    const { store } = this;
+    const dataset = (id: number) => {
+      const d = store.datasets.detail(id);
+      if (!d) throw new ApiError('not-found', `there is no dataset ${id}`);
+      return d;
+    };
+    const run = (id: number) => {
+      const r = store.runs.get(id);
+      if (!r) throw new ApiError('not-found', `there is no run ${id}`);
+      return r;
+    };
+    return {
+      'app:info': () => ({ version, home: this.home, schemaVersion: SCHEMA_VERSION, backend: this.backend, backendHint: FASTER_BACKEND_HINT }),
+      'datasets:list': () => store.datasets.list(),
+      'datasets:get': ({ id }) => dataset(id),
+      'datasets:import': (req) => importCorpus(this.home, store, req),
+      'datasets:preview': ({ id, chars }) => {
+        dataset(id);
+        return previewCorpus(store.datasets.content(id)!.contentPath, chars ?? 2000);
+      },
+      'datasets:delete': ({ id, force }) => {
+        dataset(id);
+        const runIds = store.runs.idsForDataset(id);
+        if (runIds.length > 0 && !force) {
+          throw new ApiError('conflict', `dataset ${id} has ${runIds.length} run(s) (${runIds.join(', ')}); delete them first, or pass --force to delete them too`);
+        }
+        for (const runId of runIds) this.deleteRun(runId);
+        const { contentPath } = store.datasets.content(id)!;
+        store.datasets.delete(id);
+        if (store.datasets.countWithContent(contentPath) === 0) rmSync(contentPath, { force: true });
+        return { deletedRuns: runIds };
+      },
+      'runs:list': () => store.runs.list(),
+      'runs:get': ({ id }) => ({
+        ...run(id),
+        metrics: store.metrics.forRun(id),
+        samples: store.samples.forRun(id),
+        checkpoints: store.checkpoints.forRun(id),
+      }),
+      'runs:start': ({ datasetId, config }) => this.runs.start(datasetId, config),
+      'runs:resume': ({ id, maxSteps }) => this.runs.resume(id, maxSteps),
+      'runs:control': ({ id, command, lr }) => this.runs.control(id, command, lr),
+      'runs:delete': ({ id }) => {
+        run(id);
+        this.deleteRun(id);
+        return { deleted: id };
+      },
+      'runs:metrics': ({ ids }) => Object.fromEntries(ids.map((id) => [id, store.metrics.forRun(id)])),
+      'samples:generate': ({ runId, checkpointId, params, requestId }) => this.sampling.generate(runId, checkpointId, params, requestId),
+      'samples:list': ({ runId }) => {
+        run(runId);
+        return store.samples.forRun(runId);
+      },
+    };
+  }
+
+  private deleteRun(id: number): void {
+    const r = this.store.runs.get(id)!;
+    if (this.runs.isActive(id) || r.status === 'running' || r.status === 'paused') {
+      throw new ApiError('conflict', `run ${id} is training; stop it before deleting it`);
+    }
+    this.store.runs.delete(id);
+    rmSync(homePaths(this.home).runDir(id), { recursive: true, force: true });
+  }
+
+  /** Validates `request` against the channel's schema, then runs the handler. */
+  async invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
+    const schema = RequestSchemas[channel];
+    if (!schema) throw new ApiError('invalid-request', `unknown channel "${String(channel)}"`);
+    const parsed = schema.safeParse(request ?? {});
+    if (!parsed.success) throw new ApiError('invalid-request', `${channel}: ${describeZodError(parsed.error)}`);
+    const handler = this.handlers[channel] as (r: unknown) => ReplyOf<C> | Promise<ReplyOf<C>>;
+    return handler(parsed.data);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  /** Stops active runs (each checkpoints), ends the workers and closes the database. */
+  async close(): Promise<void> {
+    await this.runs.stopAll();
+    await this.sampling.close();
+    this.store.close();
+  }
+}
+
+export type { Api };

@@ -1,0 +1,105 @@
+import type { Database } from 'better-sqlite3';
+import type { CharCount, Dataset, DatasetDetail } from '../../shared/types.ts';
+
+interface Row {
+  id: number;
+  name: string;
+  kind: 'text';
+  source_path: string;
+  sha256: string;
+  content_path: string;
+  bytes: number;
+  chars: number;
+  files: number;
+  distinct_chars: number;
+  charset_size: number;
+  max_charset: number;
+  unknown_chars: number;
+  encoding: string;
+  vocab: string;
+  char_counts: string;
+  created_at: string;
+}
+
+export interface NewDataset extends Omit<Dataset, 'id' | 'createdAt' | 'kind'> {
+  contentPath: string;
+  vocab: string[];
+  charCounts: Array<[string, number]>;
+}
+
+const SUMMARY_COLUMNS = `id, name, kind, source_path, sha256, content_path, bytes, chars, files, distinct_chars,
+  charset_size, max_charset, unknown_chars, encoding, created_at`;
+
+function toDataset(r: Row): Dataset {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    sourcePath: r.source_path,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    chars: r.chars,
+    files: r.files,
+    distinctChars: r.distinct_chars,
+    charsetSize: r.charset_size,
+    maxCharset: r.max_charset,
+    unknownChars: r.unknown_chars,
+    encoding: r.encoding,
+    createdAt: r.created_at,
+  };
+}
+
+export class DatasetTable {
+  constructor(private readonly db: Database) {}
+
+  insert(d: NewDataset): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO datasets (name, source_path, sha256, content_path, bytes, chars, files, distinct_chars,
+           charset_size, max_charset, unknown_chars, encoding, vocab, char_counts, created_at)
+         VALUES (@name, @sourcePath, @sha256, @contentPath, @bytes, @chars, @files, @distinctChars,
+           @charsetSize, @maxCharset, @unknownChars, @encoding, @vocab, @charCounts, @createdAt)`,
+      )
+      .run({ ...d, vocab: JSON.stringify(d.vocab), charCounts: JSON.stringify(d.charCounts), createdAt: new Date().toISOString() });
+    return Number(info.lastInsertRowid);
+  }
+
+  list(): Dataset[] {
+    return (this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM datasets ORDER BY id`).all() as Row[]).map(toDataset);
+  }
+
+  get(id: number): Dataset | null {
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM datasets WHERE id = ?`).get(id) as Row | undefined;
+    return row ? toDataset(row) : null;
+  }
+
+  detail(id: number): DatasetDetail | null {
+    const row = this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return null;
+    const counts = JSON.parse(row.char_counts) as Array<[string, number]>;
+    const charCounts: CharCount[] = counts.map(([char, count]) => ({ char, count }));
+    return { ...toDataset(row), charCounts };
+  }
+
+  /** What training needs: the stored text and the vocabulary. */
+  content(id: number): { contentPath: string; vocab: string[] } | null {
+    const row = this.db.prepare('SELECT content_path, vocab FROM datasets WHERE id = ?').get(id) as Pick<Row, 'content_path' | 'vocab'> | undefined;
+    return row ? { contentPath: row.content_path, vocab: JSON.parse(row.vocab) as string[] } : null;
+  }
+
+  /** Another dataset with the same text and charset cap (importing twice returns it). */
+  findSame(sha256: string, maxCharset: number): Dataset | null {
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM datasets WHERE sha256 = ? AND max_charset = ? ORDER BY id LIMIT 1`)
+      .get(sha256, maxCharset) as Row | undefined;
+    return row ? toDataset(row) : null;
+  }
+
+  countWithContent(contentPath: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM datasets WHERE content_path = ?').get(contentPath) as { n: number }).n;
+  }
+
+  delete(id: number): void {
+    this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,27 @@
+// Runs the migrations: one file per schema version, each applied in its own transaction together with
+// `PRAGMA user_version`, so a crash leaves the database at a whole version. A database written by a
+// newer RNN Studio is refused rather than damaged.
+import type { Database } from 'better-sqlite3';
+import { up as v1 } from './migrations/001-initial.ts';
+
+const MIGRATIONS: Array<(db: Database) => void> = [v1];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class DatabaseTooNewError extends Error {
+  override name = 'DatabaseTooNewError';
+}
+
+export function migrate(db: Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new DatabaseTooNewError(
+      `${file} was written by a newer RNN Studio (database schema version ${current}; this version understands up to ${SCHEMA_VERSION}). Update RNN Studio, or use another data folder with --home.`,
+    );
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      MIGRATIONS[version - 1](db);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}

@@ -1,0 +1,256 @@
+// The character model: embedding → 1–4 recurrent layers (SimpleRNN, LSTM or GRU) → dense softmax.
+// Written with TensorFlow.js core ops rather than tf.layers so that every backend can train it:
+//  - the embedding's gradient is a scatter-add (wasm has no UnsortedSegmentSum, which tf.gather's uses);
+//  - every matmul's gradient multiplies explicitly transposed operands (wasm's transposed BatchMatMul
+//    leaves its fast XNNPACK path and runs 10–50× slower);
+//  - the input projection of all timesteps is one large matmul before the recurrence, and each cell's
+//    gates come from one matmul (4 for LSTM, 3 for GRU), as cuDNN does.
+// Weight layout and gate order follow Keras/tf.layers (LSTM: i f c o, unit forget bias; GRU: z r h with
+// the reset gate applied before the recurrent matmul) so results can be compared with tf.layers.
+// Shapes: B = batch, T = timesteps, E = embedding, H = units, G = gates, V = vocabulary.
+import { tf } from './backend.ts';
+import type { CellType, ModelConfig } from '../../shared/config.ts';
+import { Rng } from './rng.ts';
+import { GATES, countParameters, paramSpecs } from './params.ts';
+
+export { GATES, countParameters, paramSpecs };
+
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+function glorotUniform(rng: Rng, fanIn: number, fanOut: number, size: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
+  return out;
+}
+
+/**
+ * An orthogonal [rows, cols] matrix (orthonormal rows when rows ≤ cols), computed in plain JavaScript by
+ * modified Gram–Schmidt: tf's own orthogonal initializer takes minutes on the cpu backend.
+ */
+export function orthogonal(rng: Rng, rows: number, cols: number): Float32Array {
+  const n = Math.min(rows, cols);
+  const len = Math.max(rows, cols);
+  const vecs: Float64Array[] = [];
+  for (let k = 0; k < n; k++) {
+    const v = new Float64Array(len);
+    for (let i = 0; i < len; i++) v[i] = rng.normal();
+    for (const u of vecs) {
+      let dot = 0;
+      for (let i = 0; i < len; i++) dot += u[i] * v[i];
+      for (let i = 0; i < len; i++) v[i] -= dot * u[i];
+    }
+    let norm = 0;
+    for (let i = 0; i < len; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < len; i++) v[i] /= norm;
+    vecs.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < len; i++) {
+      if (rows <= cols) out[k * cols + i] = vecs[k][i]; // vector k is row k
+      else out[i * cols + k] = vecs[k][i]; // vector k is column k
+    }
+  }
+  return out;
+}
+
+/** Fresh weights, drawn from `rng` so a seed fixes them. Keras' default initializers. */
+export function initialWeights(vocabSize: number, cfg: ModelConfig, rng: Rng): Map<string, Float32Array> {
+  const values = new Map<string, Float32Array>();
+  for (const spec of paramSpecs(vocabSize, cfg)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const [rows, cols] = spec.shape;
+    let data: Float32Array;
+    if (spec.name === 'embedding') {
+      data = new Float32Array(size);
+      for (let i = 0; i < size; i++) data[i] = (rng.next() * 2 - 1) * 0.05;
+    } else if (spec.name.endsWith('.recurrentKernel')) {
+      data = orthogonal(rng, rows, cols);
+    } else if (spec.name.endsWith('.kernel')) {
+      data = glorotUniform(rng, rows, cols, size);
+    } else {
+      data = new Float32Array(size);
+      // LSTM: the forget gate starts open (unit forget bias), so memories survive early training.
+      if (cfg.cell === 'lstm' && spec.name.startsWith('layer')) data.fill(1, cfg.units, 2 * cfg.units);
+    }
+    values.set(spec.name, data);
+  }
+  return values;
+}
+
+/** x·w whose gradient never uses a transposed matmul (see the header). x: [N, K], w: [K, M] → [N, M]. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved as tf.Tensor2D[];
+        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      },
+    };
+  }) as unknown as CustomGradientFunc);
+  return f(x, w) as tf.Tensor2D;
+}
+
+/** Embedding lookup: table [V, E], ids [N] int32 → [N, E]; gradient by scatter-add (see the header). */
+export function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.gather(t, ids),
+      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(ids, [-1, 1]), dy, t.shape),
+    };
+  }) as unknown as CustomGradientFunc);
+  return f(table) as tf.Tensor2D;
+}
+
+/** Recurrent state of one layer: h [B, H] and, for LSTM, c [B, H]. */
+export interface LayerState {
+  h: tf.Tensor2D;
+  c?: tf.Tensor2D;
+}
+
+interface LayerWeights {
+  kernel: tf.Tensor2D;
+  recurrentKernel: tf.Tensor2D;
+  bias: tf.Tensor1D;
+}
+
+/**
+ * One timestep of one layer. xp: the input already projected, x·W + b [B, G·H]; U split for GRU.
+ * Returns the new state; its h is the layer's output.
+ */
+function cellStep(cell: CellType, xp: tf.Tensor2D, state: LayerState, U: tf.Tensor2D[], H: number): LayerState {
+  switch (cell) {
+    case 'rnn':
+      return { h: tf.tanh(tf.add(xp, linear(state.h, U[0]))) as tf.Tensor2D };
+    case 'lstm': {
+      const z = tf.add(xp, linear(state.h, U[0])); // [B, 4H]
+      const [i, f, g, o] = tf.split(z, 4, 1);
+      const c = tf.add(tf.mul(tf.sigmoid(f), state.c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
+      return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
+    }
+    case 'gru': {
+      const [xz, xr, xh] = tf.split(xp, 3, 1); // each [B, H]
+      const [hz, hr] = tf.split(linear(state.h, U[0]), 2, 1);
+      const z = tf.sigmoid(tf.add(xz, hz));
+      const r = tf.sigmoid(tf.add(xr, hr));
+      const candidate = tf.tanh(tf.add(xh, linear(tf.mul(r, state.h), U[1])));
+      return { h: tf.add(tf.mul(z, state.h), tf.mul(tf.sub(1, z), candidate)) as tf.Tensor2D };
+    }
+  }
+}
+
+export class CharRnn {
+  readonly variables: Map<string, tf.Variable>;
+
+  constructor(
+    readonly vocabSize: number,
+    readonly config: ModelConfig,
+    weights: Map<string, Float32Array>,
+  ) {
+    this.variables = new Map();
+    for (const spec of paramSpecs(vocabSize, config)) {
+      const data = weights.get(spec.name);
+      if (!data) throw new Error(`missing weights for ${spec.name}`);
+      // Unnamed: tf names variables globally, and a thread may hold several models (training, sampling).
+      this.variables.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, 'float32'), true)));
+    }
+  }
+
+  get parameterCount(): number {
+    return countParameters(this.vocabSize, this.config);
+  }
+
+  private v<T extends tf.Tensor>(name: string): T {
+    return this.variables.get(name)! as unknown as T;
+  }
+
+  private layer(l: number): LayerWeights {
+    return {
+      kernel: this.v(`layer${l}.kernel`),
+      recurrentKernel: this.v(`layer${l}.recurrentKernel`),
+      bias: this.v(`layer${l}.bias`),
+    };
+  }
+
+  /** U as the cell uses it: GRU's is split into its z·r part and its candidate part once, not per step. */
+  private recurrentParts(w: LayerWeights): tf.Tensor2D[] {
+    if (this.config.cell !== 'gru') return [w.recurrentKernel];
+    const H = this.config.units;
+    return tf.split(w.recurrentKernel, [2 * H, H], 1);
+  }
+
+  private zeroLayerState(batch: number): LayerState {
+    const H = this.config.units;
+    return this.config.cell === 'lstm' ? { h: tf.zeros([batch, H]), c: tf.zeros([batch, H]) } : { h: tf.zeros([batch, H]) };
+  }
+
+  zeroState(batch: number): LayerState[] {
+    return Array.from({ length: this.config.layers }, () => this.zeroLayerState(batch));
+  }
+
+  /**
+   * Logits for every position of a batch of windows. inputs: int32 [B, T] → [B·T, V].
+   * dropoutSeed: null at evaluation; during training, a seed that fixes this step's dropout masks.
+   */
+  forward(inputs: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
+    const [B, T] = inputs.shape;
+    const { units: H, layers, dropout, cell } = this.config;
+    const drop = (x: tf.Tensor2D, k: number): tf.Tensor2D =>
+      dropoutSeed !== null && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed + k) as tf.Tensor2D) : x;
+
+    let x = embed(this.v('embedding'), tf.reshape(inputs, [-1])); // [B·T, E]
+    for (let l = 0; l < layers; l++) {
+      const w = this.layer(l);
+      const G = GATES[cell];
+      const projected = tf.add(linear(x, w.kernel), w.bias); // [B·T, G·H]
+      const perStep = tf.unstack(tf.reshape(projected, [B, T, G * H]), 1); // T × [B, G·H]
+      const U = this.recurrentParts(w);
+      let state = this.zeroLayerState(B);
+      const outputs: tf.Tensor2D[] = [];
+      for (let t = 0; t < T; t++) {
+        state = cellStep(cell, perStep[t] as tf.Tensor2D, state, U, H);
+        outputs.push(state.h);
+      }
+      x = drop(tf.reshape(tf.stack(outputs, 1), [B * T, H]) as tf.Tensor2D, l); // [B·T, H]
+    }
+    return tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D;
+  }
+
+  /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */
+  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, dropoutSeed: number | null): tf.Scalar {
+    const logits = this.forward(inputs, dropoutSeed);
+    const labels = tf.oneHot(tf.reshape(targets, [-1]) as tf.Tensor1D, this.vocabSize);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  }
+
+  /**
+   * One character for each of B streams, carrying state: ids int32 [B] → logits [B, V] and the new state.
+   * Used by sampling, which never re-runs the prefix.
+   */
+  step(ids: tf.Tensor1D, state: LayerState[]): { logits: tf.Tensor2D; state: LayerState[] } {
+    let x = embed(this.v('embedding'), ids);
+    const next: LayerState[] = [];
+    for (let l = 0; l < this.config.layers; l++) {
+      const w = this.layer(l);
+      const s = cellStep(this.config.cell, tf.add(linear(x, w.kernel), w.bias), state[l], this.recurrentParts(w), this.config.units);
+      next.push(s);
+      x = s.h;
+    }
+    return { logits: tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D, state: next };
+  }
+
+  async readWeights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, v] of this.variables) out.set(name, (await v.data()) as Float32Array);
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+  }
+}

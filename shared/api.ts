@@ -1,0 +1,103 @@
+// The one API contract. Every transport — Electron IPC, the loopback WebSocket bridge, the CLI —
+// implements exactly this: `noun:verb` channels with a request and a reply, plus pushed events.
+// Requests are validated against shared/schemas.ts at the edge, whatever the transport.
+import type { RunConfigInput, SampleParamsInput } from './config.ts';
+import type { ProgressEvent } from './worker-protocol.ts';
+import type {
+  BackendName,
+  CheckpointRecord,
+  Dataset,
+  DatasetDetail,
+  MetricPoint,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  SampleRecord,
+} from './types.ts';
+
+export interface AppInfo {
+  version: string;
+  /** The data folder: SQLite database and every artifact. */
+  home: string;
+  schemaVersion: number;
+  /** The backend training uses, once a worker has reported it; null before. */
+  backend: BackendName | null;
+  backendHint: string;
+}
+
+export interface ImportRequest {
+  /** A .txt file or a folder of text files. */
+  path: string;
+  name?: string;
+  /** Distinct characters kept (most frequent first); the rest map to one unknown symbol. */
+  maxCharset?: number;
+  /** Read a legacy encoding (e.g. windows-1252); UTF-8 and UTF-16 with a BOM need no flag. */
+  encoding?: string;
+}
+
+export interface ImportReply {
+  dataset: Dataset;
+  /** True when the same text had been imported before: nothing new was stored. */
+  existing: boolean;
+  warnings: string[];
+}
+
+export type RunCommand = 'pause' | 'resume' | 'stop' | 'checkpoint-now' | 'set-learning-rate';
+
+export interface Api {
+  'app:info': { request: Record<string, never>; reply: AppInfo };
+  'datasets:list': { request: Record<string, never>; reply: Dataset[] };
+  'datasets:get': { request: { id: number }; reply: DatasetDetail };
+  'datasets:import': { request: ImportRequest; reply: ImportReply };
+  'datasets:preview': { request: { id: number; chars?: number }; reply: { text: string; truncated: boolean } };
+  'datasets:delete': { request: { id: number; force?: boolean }; reply: { deletedRuns: number[] } };
+  'runs:list': { request: Record<string, never>; reply: RunSummary[] };
+  'runs:get': { request: { id: number }; reply: RunDetail };
+  'runs:start': { request: { datasetId: number; config?: RunConfigInput }; reply: RunSummary };
+  /** Continues a stopped, interrupted or finished run from its latest checkpoint. maxSteps is the run's new total. */
+  'runs:resume': { request: { id: number; maxSteps?: number }; reply: RunSummary };
+  'runs:control': { request: { id: number; command: RunCommand; lr?: number }; reply: RunSummary };
+  'runs:delete': { request: { id: number }; reply: { deleted: number } };
+  'runs:metrics': { request: { ids: number[] }; reply: Record<number, MetricPoint[]> };
+  'samples:generate': {
+    request: { runId: number; checkpointId?: number; params?: SampleParamsInput; requestId?: string };
+    reply: SampleRecord;
+  };
+  'samples:list': { request: { runId: number }; reply: SampleRecord[] };
+}
+
+export type Channel = keyof Api;
+export type RequestOf<C extends Channel> = Api[C]['request'];
+export type ReplyOf<C extends Channel> = Api[C]['reply'];
+
+export interface ApiEvents {
+  'run:ready': { runId: number; backend: BackendName; parameters: number; totalSteps: number; startStep: number; notes: string[] };
+  'run:progress': { runId: number } & Omit<ProgressEvent, 'type'>;
+  'run:metrics': { runId: number; point: MetricPoint };
+  'run:sample': { runId: number; sample: SampleRecord };
+  'run:checkpoint': { runId: number; checkpoint: CheckpointRecord };
+  'run:status': { runId: number; status: RunStatus; error: string | null };
+  /** Text of a `samples:generate` call as it is generated, tagged with the caller's requestId. */
+  'sample:chunk': { requestId: string; text: string };
+}
+
+export type EventName = keyof ApiEvents;
+
+/** What a renderer, a CLI or a test holds: the API, whatever carries it. */
+export interface ApiClient {
+  invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** Errors cross every transport as { code, message }; message is for the user. */
+export type ApiErrorCode = 'invalid-request' | 'not-found' | 'conflict' | 'bad-input' | 'internal';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

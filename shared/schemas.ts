@@ -1,0 +1,57 @@
+// One schema per request: every payload from outside (IPC, WebSocket, CLI flags) is checked here
+// before the core sees it, and a bad one is refused with a message that names the field.
+import { z } from 'zod';
+import { RunConfigSchema, SampleParamsSchema } from './config.ts';
+import type { Api, Channel } from './api.ts';
+
+const id = z.number().int().positive();
+const empty = z.object({}).strict();
+
+export const RequestSchemas = {
+  'app:info': empty,
+  'datasets:list': empty,
+  'datasets:get': z.object({ id }).strict(),
+  'datasets:import': z
+    .object({
+      path: z.string().min(1, 'a path is required'),
+      name: z.string().trim().min(1).max(200).optional(),
+      maxCharset: z.number().int().min(1).max(65_534).optional(),
+      encoding: z.string().min(1).max(40).optional(),
+    })
+    .strict(),
+  'datasets:preview': z.object({ id, chars: z.number().int().min(1).max(1_000_000).optional() }).strict(),
+  'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
+  'runs:list': empty,
+  'runs:get': z.object({ id }).strict(),
+  'runs:start': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
+  'runs:resume': z.object({ id, maxSteps: z.number().int().min(1).max(100_000_000).optional() }).strict(),
+  'runs:control': z
+    .object({
+      id,
+      command: z.enum(['pause', 'resume', 'stop', 'checkpoint-now', 'set-learning-rate']),
+      lr: z.number().gt(0).max(1).optional(),
+    })
+    .strict()
+    .refine((r) => r.command !== 'set-learning-rate' || r.lr !== undefined, { message: 'set-learning-rate needs lr', path: ['lr'] }),
+  'runs:delete': z.object({ id }).strict(),
+  'runs:metrics': z.object({ ids: z.array(id).max(50) }).strict(),
+  'samples:generate': z
+    .object({ runId: id, checkpointId: id.optional(), params: z.unknown().optional(), requestId: z.string().max(100).optional() })
+    .strict(),
+  'samples:list': z.object({ runId: id }).strict(),
+} satisfies { [C in Channel]: z.ZodType };
+
+/** Deep schemas for the parts typed as unknown above (so their messages name nested fields). */
+export const NestedSchemas = { config: RunConfigSchema, params: SampleParamsSchema };
+
+/** "units: Too big: expected number to be <=4096" — one line per problem, naming the field. */
+export function describeZodError(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+export type ValidRequest<C extends Channel> = Api[C]['request'];

@@ -1,0 +1,122 @@
+// Records as the core hands them out (from SQLite, through any transport). Times are ISO-8601 strings.
+import type { RunConfig, SampleParams, Task } from './config.ts';
+
+export type BackendName = 'node' | 'wasm' | 'cpu';
+
+export interface Dataset {
+  id: number;
+  name: string;
+  kind: 'text';
+  /** Where the user imported it from (file or folder); the content itself lives in the data home. */
+  sourcePath: string;
+  /** SHA-256 of the stored UTF-8 text: importing the same text twice stores it once. */
+  sha256: string;
+  /** Bytes of the stored UTF-8 text. */
+  bytes: number;
+  /** Unicode code points. */
+  chars: number;
+  /** Files the text came from (1 for a single file). */
+  files: number;
+  /** Distinct characters in the text. */
+  distinctChars: number;
+  /** Size of the vocabulary the models use: kept characters, plus one unknown symbol if any were dropped. */
+  charsetSize: number;
+  /** The charset cap this dataset was imported with. */
+  maxCharset: number;
+  /** Occurrences of characters beyond the cap, all mapped to the unknown symbol. */
+  unknownChars: number;
+  /** Encoding the source was read as. */
+  encoding: string;
+  createdAt: string;
+}
+
+export interface CharCount {
+  char: string;
+  count: number;
+}
+
+export interface DatasetDetail extends Dataset {
+  /** Every distinct character with its count, most frequent first. */
+  charCounts: CharCount[];
+}
+
+export type RunStatus =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'stopped'
+  | 'finished'
+  | 'failed'
+  /** The process that trained it died (quit, crash, kill) — resumable from its last checkpoint. */
+  | 'interrupted';
+
+export interface RunSummary {
+  id: number;
+  datasetId: number;
+  datasetName: string;
+  task: Task;
+  config: RunConfig;
+  backend: BackendName | null;
+  status: RunStatus;
+  step: number;
+  totalSteps: number | null;
+  epoch: number;
+  lastTrainLoss: number | null;
+  bestValLoss: number | null;
+  parameters: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Seconds spent training, summed over every session of the run. */
+  trainSeconds: number;
+}
+
+export interface MetricPoint {
+  runId: number;
+  step: number;
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  /** exp(validation loss) when measured, else exp(train loss). */
+  perplexity: number | null;
+  charsPerSec: number | null;
+  lr: number;
+  at: string;
+}
+
+export interface SampleRecord {
+  id: number;
+  runId: number;
+  checkpointId: number | null;
+  /** Training step of the weights that produced it. */
+  step: number;
+  source: 'training' | 'user';
+  prompt: string;
+  params: SampleParams;
+  seed: number;
+  text: string;
+  createdAt: string;
+}
+
+export type CheckpointReason = 'periodic' | 'pause' | 'stop' | 'finish' | 'request' | 'best';
+
+export interface CheckpointRecord {
+  id: number;
+  runId: number;
+  step: number;
+  epoch: number;
+  path: string;
+  bytes: number;
+  reason: CheckpointReason;
+  trainLoss: number | null;
+  valLoss: number | null;
+  createdAt: string;
+}
+
+export interface RunDetail extends RunSummary {
+  metrics: MetricPoint[];
+  samples: SampleRecord[];
+  checkpoints: CheckpointRecord[];
+}

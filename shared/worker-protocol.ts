@@ -1,0 +1,109 @@
+// The typed protocol between the core and an engine worker thread. Training never runs on the caller's
+// event loop: the core posts commands, the worker answers with events.
+import type { RunConfig, SampleParams } from './config.ts';
+import type { BackendName, CheckpointReason } from './types.ts';
+
+export interface StartTraining {
+  type: 'start';
+  runId: number;
+  config: RunConfig;
+  /** The dataset's stored UTF-8 text. */
+  corpusPath: string;
+  /** The model's vocabulary: index → character; '' is the unknown symbol. */
+  vocab: string[];
+  /** Folder the run's checkpoints go to. */
+  checkpointDir: string;
+  /** Resume from this checkpoint (weights, optimizer, data position, RNG); null = fresh weights. */
+  resumeFrom: string | null;
+  /** Override of config.train.maxSteps when resuming (the run's total, not extra steps). */
+  maxSteps: number | null;
+}
+
+export type TrainCommand =
+  | StartTraining
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'checkpoint-now' }
+  | { type: 'set-learning-rate'; lr: number };
+
+export interface SampleRequest {
+  type: 'sample';
+  requestId: number;
+  checkpointPath: string;
+  params: SampleParams & { seed: number };
+  /** Post `sample-chunk` events as text is generated. */
+  stream: boolean;
+}
+
+export type WorkerCommand = TrainCommand | SampleRequest | { type: 'shutdown' };
+
+export interface ProgressEvent {
+  type: 'progress';
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Training loss of this step (mean cross-entropy per character, nats). */
+  loss: number;
+  /** Training characters per second (batch × seqLen × steps/s), smoothed. */
+  charsPerSec: number;
+  /** Estimated seconds to the last step. */
+  etaSeconds: number;
+  lr: number;
+}
+
+export interface MetricsEvent {
+  type: 'metrics';
+  step: number;
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  perplexity: number | null;
+  charsPerSec: number | null;
+  lr: number;
+}
+
+export interface TrainingSampleEvent {
+  type: 'sample';
+  step: number;
+  prompt: string;
+  params: SampleParams & { seed: number };
+  text: string;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  step: number;
+  epoch: number;
+  path: string;
+  bytes: number;
+  reason: CheckpointReason;
+  trainLoss: number | null;
+  valLoss: number | null;
+  /** Seconds spent training up to this checkpoint, over every session of the run. */
+  trainSeconds: number;
+  /** Older checkpoint files the worker deleted to honour keepCheckpoints. */
+  removed: string[];
+}
+
+export type WorkerEvent =
+  | {
+      type: 'ready';
+      backend: BackendName;
+      parameters: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      startStep: number;
+      /** Anything the user should know (e.g. a fallback backend). */
+      notes: string[];
+    }
+  | ProgressEvent
+  | MetricsEvent
+  | TrainingSampleEvent
+  | CheckpointEvent
+  | { type: 'status'; status: 'running' | 'paused' }
+  | { type: 'finished'; reason: 'completed' | 'stopped'; step: number; finalLoss: number | null; valLoss: number | null }
+  | { type: 'failed'; message: string }
+  | { type: 'sample-chunk'; requestId: number; text: string }
+  | { type: 'sample-done'; requestId: number; text: string; step: number; backend: BackendName }
+  | { type: 'sample-failed'; requestId: number; message: string };
