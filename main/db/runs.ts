@@ -138,6 +138,11 @@ export class RunTable {
     this.db.prepare('UPDATE runs SET best_val_loss = MIN(COALESCE(best_val_loss, ?), ?) WHERE id = ?').run(valLoss, valLoss, id);
   }
 
+  ownerPid(id: number): number | null {
+    const row = this.db.prepare('SELECT pid FROM runs WHERE id = ?').get(id) as { pid: number | null } | undefined;
+    return row?.pid ?? null;
+  }
+
   /** After a rewind to a checkpoint: the best validation loss of the metric points that remain. */
   recomputeBest(id: number): void {
     this.db.prepare('UPDATE runs SET best_val_loss = (SELECT MIN(val_loss) FROM metrics WHERE run_id = ?) WHERE id = ?').run(id, id);

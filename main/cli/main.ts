@@ -1,0 +1,232 @@
+// The `rnn-studio` command line: the same API contract as the desktop app, spoken from a terminal.
+import { existsSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ApiError, type ApiClient } from '../../shared/api.ts';
+import { CELL_TYPES, type RunConfigInput } from '../../shared/config.ts';
+import { DatabaseTooNewError } from '../db/index.ts';
+import { Studio } from '../core/studio.ts';
+import { resolveHome } from '../core/home.ts';
+import { Output } from './output.ts';
+import { printDatasets, printRuns, printShow } from './views.ts';
+import { watchRun } from './watch.ts';
+import { runDemo } from './demo.ts';
+
+const int = (flag: string) => (value: string) => {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} takes a whole number (got "${value}")`);
+  return Number(value);
+};
+const float = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes a number (got "${value}")`);
+  return n;
+};
+
+/** Config paths in validation messages → the flags a CLI user typed. */
+const FLAG_OF: Record<string, string> = {
+  'model.cell': '--cell', 'model.layers': '--layers', 'model.units': '--units', 'model.embedding': '--embedding',
+  'model.dropout': '--dropout', 'train.seqLen': '--seq-len', 'train.batch': '--batch', 'train.lr': '--lr',
+  'train.clip': '--clip', 'train.epochs': '--epochs', 'train.maxSteps': '--max-steps', 'train.valSplit': '--val-split',
+  'train.seed': '--seed', 'train.checkpointEvery': '--checkpoint-every', 'train.sampleEvery': '--sample-every',
+  'train.evalEvery': '--eval-every', 'train.keepCheckpoints': '--keep-checkpoints', maxCharset: '--max-charset',
+  length: '--length', temperature: '--temperature', topK: '--top-k', topP: '--top-p', prime: '--prime', seed: '--seed',
+};
+function cliMessage(message: string): string {
+  return message.replace(/(?:^|(?<=; )|(?<=: ))([A-Za-z.]+): /g, (whole, path: string) => {
+    const key = path.replace(/^(config|params)\./, '');
+    return FLAG_OF[key] ? `${FLAG_OF[key]}: ` : whole;
+  });
+}
+
+interface Globals {
+  home?: string;
+  json?: boolean;
+}
+
+function idArg(what: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${what} must be a number (got "${value}")`);
+    return Number(value);
+  };
+}
+
+function addTrainOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--cell <type>', 'recurrent cell').choices([...CELL_TYPES]))
+    .option('--layers <n>', 'stacked recurrent layers (1–4)', int('--layers'))
+    .option('--units <n>', 'units per layer', int('--units'))
+    .option('--embedding <n>', 'character embedding size', int('--embedding'))
+    .option('--dropout <f>', 'dropout between layers, 0–0.9', float('--dropout'))
+    .option('--seq-len <n>', 'characters per training window', int('--seq-len'))
+    .option('--batch <n>', 'windows per step', int('--batch'))
+    .option('--lr <f>', 'Adam learning rate', float('--lr'))
+    .option('--clip <f>', 'clip gradients at this global norm (0 = off)', float('--clip'))
+    .option('--epochs <n>', 'passes over the training text', int('--epochs'))
+    .option('--max-steps <n>', 'stop after this many steps in total', int('--max-steps'))
+    .option('--val-split <f>', 'fraction held out for validation', float('--val-split'))
+    .option('--seed <n>', 'seed for a reproducible run', int('--seed'))
+    .option('--checkpoint-every <n>', 'checkpoint every N steps', int('--checkpoint-every'))
+    .option('--sample-every <n>', 'record a sample every M steps (0 = never)', int('--sample-every'))
+    .option('--eval-every <n>', 'validation loss every N steps', int('--eval-every'))
+    .option('--keep-checkpoints <n>', 'checkpoints kept besides the best', int('--keep-checkpoints'));
+}
+
+type TrainFlags = Record<string, unknown>;
+
+export function configFromFlags(f: TrainFlags): RunConfigInput {
+  const pick = (keys: Record<string, string>) =>
+    Object.fromEntries(Object.entries(keys).filter(([flag]) => f[flag] !== undefined).map(([flag, key]) => [key, f[flag]]));
+  return {
+    task: 'generate',
+    model: pick({ cell: 'cell', layers: 'layers', units: 'units', embedding: 'embedding', dropout: 'dropout' }),
+    train: pick({
+      seqLen: 'seqLen', batch: 'batch', lr: 'lr', clip: 'clip', epochs: 'epochs', maxSteps: 'maxSteps', valSplit: 'valSplit',
+      seed: 'seed', checkpointEvery: 'checkpointEvery', sampleEvery: 'sampleEvery', evalEvery: 'evalEvery', keepCheckpoints: 'keepCheckpoints',
+    }),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let studio: Studio | null = null;
+  let out = new Output(argv.includes('--json'));
+  const program = new Command('rnn-studio')
+    .description('Train character-level recurrent networks on your own text.')
+    .option('--home <dir>', 'data folder (default: RNN_STUDIO_HOME or the per-user app-data folder)')
+    .option('--json', 'print one JSON object per line')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const open = (): ApiClient & Studio => {
+    const g = program.opts<Globals>();
+    out = new Output(Boolean(g.json));
+    studio ??= Studio.open(resolveHome(g.home));
+    return studio;
+  };
+
+  program
+    .command('import <path>')
+    .description('import a .txt file or a folder of text files as a dataset')
+    .option('--name <name>', 'dataset name (default: the file or folder name)')
+    .option('--max-charset <n>', 'distinct characters kept; rarer ones become one unknown symbol (default 2000)', int('--max-charset'))
+    .option('--encoding <label>', 'read a legacy encoding such as windows-1252 or shift_jis')
+    .action(async (path: string, o: { name?: string; maxCharset?: number; encoding?: string }) => {
+      const reply = await open().invoke('datasets:import', { path, name: o.name, maxCharset: o.maxCharset, encoding: o.encoding });
+      for (const w of reply.warnings) out.warn(w);
+      const d = reply.dataset;
+      out.result({ datasetId: d.id, existing: reply.existing, warnings: reply.warnings, dataset: d }, () =>
+        `${reply.existing ? 'Already imported' : 'Imported'} dataset ${d.id} "${d.name}": ${d.chars.toLocaleString('en-US')} characters, ${d.bytes.toLocaleString('en-US')} bytes, charset ${d.charsetSize}${d.unknownChars ? ` (${d.unknownChars.toLocaleString('en-US')} characters mapped to unknown)` : ''}, from ${d.files} file(s), ${d.encoding}.`,
+      );
+    });
+
+  addTrainOptions(program.command('train <dataset>'))
+    .description('train a generator on a dataset id, or on a file or folder (imported first)')
+    .action(async (dataset: string, flags: TrainFlags) => {
+      const api = open();
+      let datasetId: number;
+      if (/^\d+$/.test(dataset) && !existsSync(dataset)) datasetId = Number(dataset);
+      else {
+        const reply = await api.invoke('datasets:import', { path: dataset });
+        for (const w of reply.warnings) out.warn(w);
+        datasetId = reply.dataset.id;
+        out.event({ event: 'imported', datasetId });
+        out.say(`Dataset ${datasetId} "${reply.dataset.name}" (${reply.dataset.chars.toLocaleString('en-US')} characters).`);
+      }
+      const run = await api.invoke('runs:start', { datasetId, config: configFromFlags(flags) });
+      return watchRun(api, run.id, out);
+    });
+
+  program
+    .command('resume <run-id>')
+    .description('continue a stopped or interrupted run exactly where its last checkpoint left it')
+    .option('--max-steps <n>', "the run's new total number of steps", int('--max-steps'))
+    .action(async (id: string, o: { maxSteps?: number }) => {
+      const api = open();
+      const run = await api.invoke('runs:resume', { id: idArg('run id')(id), maxSteps: o.maxSteps });
+      return watchRun(api, run.id, out);
+    });
+
+  program
+    .command('sample <run-id>')
+    .description('generate text from a run (its latest checkpoint unless --checkpoint)')
+    .option('--length <n>', 'characters to generate', int('--length'))
+    .option('--temperature <f>', 'below 1: safer; above 1: wilder', float('--temperature'))
+    .option('--top-k <n>', 'keep the k likeliest characters (1 = greedy)', int('--top-k'))
+    .option('--top-p <f>', 'keep the likeliest characters up to this total probability', float('--top-p'))
+    .option('--prime <text>', 'text to start from')
+    .option('--seed <n>', 'same seed → same text', int('--seed'))
+    .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
+    .action(async (id: string, o: { length?: number; temperature?: number; topK?: number; topP?: number; prime?: string; seed?: number; checkpoint?: number }) => {
+      const api = open();
+      const requestId = 'cli';
+      const streaming = !out.json;
+      const off = streaming ? api.on('sample:chunk', (c) => c.requestId === requestId && process.stdout.write(c.text)) : () => {};
+      if (streaming && o.prime) process.stdout.write(o.prime);
+      const sample = await api.invoke('samples:generate', {
+        runId: idArg('run id')(id),
+        checkpointId: o.checkpoint,
+        requestId: streaming ? requestId : undefined,
+        params: { length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, prime: o.prime, seed: o.seed },
+      });
+      off();
+      if (streaming) process.stdout.write(`\n\n(sample ${sample.id}, step ${sample.step}, seed ${sample.seed})\n`);
+      else out.result({ sampleId: sample.id, runId: sample.runId, checkpointId: sample.checkpointId, step: sample.step, seed: sample.seed, params: sample.params, text: sample.text }, () => sample.text);
+    });
+
+  program.command('runs').description('list every run').action(async () => printRuns(await open().invoke('runs:list', {}), out));
+  program.command('datasets').description('list every dataset').action(async () => printDatasets(await open().invoke('datasets:list', {}), out));
+  program
+    .command('show <run-id>')
+    .description('a run: its config, loss curve, samples and checkpoints')
+    .action(async (id: string) => printShow(await open().invoke('runs:get', { id: idArg('run id')(id) }), out));
+
+  program
+    .command('delete <what> <id>')
+    .description('delete a run or a dataset, with its files (delete run 3, delete dataset 2)')
+    .option('--force', 'deleting a dataset also deletes its runs')
+    .action(async (what: string, id: string, o: { force?: boolean }) => {
+      const api = open();
+      const n = idArg(`${what} id`)(id);
+      if (what === 'run') {
+        await api.invoke('runs:delete', { id: n });
+        out.result({ deleted: 'run', id: n }, () => `Deleted run ${n}.`);
+      } else if (what === 'dataset') {
+        const r = await api.invoke('datasets:delete', { id: n, force: o.force });
+        out.result({ deleted: 'dataset', id: n, deletedRuns: r.deletedRuns }, () => `Deleted dataset ${n}${r.deletedRuns.length ? ` and runs ${r.deletedRuns.join(', ')}` : ''}.`);
+      } else throw new InvalidArgumentError(`delete takes "run" or "dataset" (got "${what}")`);
+    });
+
+  program
+    .command('stop <run-id>')
+    .description('ask the process training a run to stop it (it checkpoints first)')
+    .action(async (id: string) => {
+      const run = await open().invoke('runs:get', { id: idArg('run id')(id) });
+      const pid = open().store.runs.ownerPid(run.id);
+      if (run.status !== 'running' && run.status !== 'paused') throw new ApiError('conflict', `run ${run.id} is ${run.status}, not training`);
+      if (pid === null) throw new ApiError('conflict', `run ${run.id} has no training process`);
+      process.kill(pid, 'SIGINT');
+      out.result({ runId: run.id, signalled: pid }, () => `Asked process ${pid} to stop run ${run.id}.`);
+    });
+
+  program
+    .command('demo')
+    .description('train a small model on the bundled sample corpus for about a minute, then print samples')
+    .option('--seconds <n>', 'how long to train', int('--seconds'), 60)
+    .action(async (o: { seconds: number }) => runDemo(open(), out, o.seconds));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2; // commander already printed the usage error
+    }
+    if (err instanceof ApiError) out.error(cliMessage(err.message), err.code);
+    else if (err instanceof DatabaseTooNewError) out.error(err.message, 'database-too-new');
+    else if (err instanceof InvalidArgumentError) out.error(err.message, 'invalid-request');
+    else out.error((err as Error).message ?? String(err), 'internal');
+    return 1;
+  } finally {
+    await (studio as Studio | null)?.close();
+  }
+}

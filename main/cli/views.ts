@@ -1,0 +1,80 @@
+// Listings and the detail view of a run, as text or JSON.
+import asciichart from 'asciichart';
+import type { Dataset, RunDetail, RunSummary } from '../../shared/types.ts';
+import { formatDuration, formatNumber, table, type Output } from './output.ts';
+
+export function printDatasets(datasets: Dataset[], out: Output): void {
+  out.result({ datasets }, () =>
+    datasets.length === 0
+      ? 'No datasets yet. Import one with: rnn-studio import <file-or-folder>'
+      : table(
+          ['id', 'name', 'characters', 'bytes', 'charset', 'unknown', 'files', 'imported'],
+          datasets.map((d) => [d.id, d.name, d.chars.toLocaleString('en-US'), d.bytes.toLocaleString('en-US'), d.charsetSize, d.unknownChars, d.files, d.createdAt.slice(0, 16).replace('T', ' ')]),
+        ),
+  );
+}
+
+const describeModel = (r: RunSummary) => `${r.config.model.cell} ${r.config.model.layers}×${r.config.model.units}`;
+
+export function printRuns(runs: RunSummary[], out: Output): void {
+  out.result({ runs }, () =>
+    runs.length === 0
+      ? 'No runs yet. Train one with: rnn-studio train <dataset-id|file>'
+      : table(
+          ['id', 'dataset', 'model', 'status', 'step', 'train loss', 'best val', 'backend', 'trained', 'created'],
+          runs.map((r) => [
+            r.id,
+            r.datasetName,
+            describeModel(r),
+            r.status,
+            `${r.step}/${r.totalSteps ?? '?'}`,
+            formatNumber(r.lastTrainLoss, 3),
+            formatNumber(r.bestValLoss, 3),
+            r.backend ?? '–',
+            formatDuration(r.trainSeconds),
+            r.createdAt.slice(0, 16).replace('T', ' '),
+          ]),
+        ),
+  );
+}
+
+/** Evenly thins a series to at most `width` points so the text chart fits a terminal. */
+function thin(values: number[], width: number): number[] {
+  if (values.length <= width) return values;
+  return Array.from({ length: width }, (_, i) => values[Math.round((i * (values.length - 1)) / (width - 1))]);
+}
+
+export function lossChart(run: RunDetail, width = 70): string {
+  const train = run.metrics.filter((m) => m.trainLoss !== null).map((m) => m.trainLoss!);
+  const val = run.metrics.filter((m) => m.valLoss !== null).map((m) => m.valLoss!);
+  if (train.length < 2) return '(not enough points for a chart yet)';
+  const series = [thin(train, width)];
+  if (val.length >= 2) series.push(thin(val, width));
+  const chart = asciichart.plot(series, { height: 10, colors: [asciichart.default, asciichart.blue], format: (x: number) => x.toFixed(3).padStart(7) });
+  return `${chart}\n  loss by step, 0 → ${run.step}: train${val.length >= 2 ? ' and validation (blue)' : ''}`;
+}
+
+export function printShow(run: RunDetail, out: Output): void {
+  out.result({ run }, () => {
+    const m = run.config.model;
+    const t = run.config.train;
+    const lines = [
+      `Run ${run.id} — ${run.status}${run.error ? `: ${run.error}` : ''}`,
+      `  dataset ${run.datasetId} "${run.datasetName}" · backend ${run.backend ?? '–'} · ${run.parameters?.toLocaleString('en-US') ?? '?'} parameters`,
+      `  model: ${m.cell}, ${m.layers} layer(s) × ${m.units} units, embedding ${m.embedding}, dropout ${m.dropout}`,
+      `  training: seq-len ${t.seqLen}, batch ${t.batch}, lr ${t.lr}, clip ${t.clip}, val-split ${t.valSplit}, seed ${t.seed}, ${t.maxSteps ?? `${t.epochs} epochs`}${t.maxSteps ? ' steps' : ''}`,
+      `  step ${run.step}/${run.totalSteps ?? '?'} · epoch ${run.epoch} · train loss ${formatNumber(run.lastTrainLoss)} · best validation ${formatNumber(run.bestValLoss)} · ${formatDuration(run.trainSeconds)} trained`,
+      '',
+      lossChart(run),
+      '',
+      `Checkpoints (${run.checkpoints.length}):`,
+      ...run.checkpoints.map((c) => `  #${c.id} step ${c.step} (${c.reason}) ${(c.bytes / 1e6).toFixed(1)} MB, val ${formatNumber(c.valLoss)}`),
+      '',
+      `Samples (${run.samples.length}, latest last):`,
+      ...run.samples.slice(-5).flatMap((s) => [`  [#${s.id} step ${s.step}, ${s.source}, seed ${s.seed}, T=${s.params.temperature}]`, indent(s.text.slice(0, 400)), '']),
+    ];
+    return lines.join('\n');
+  });
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
