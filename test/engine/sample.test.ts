@@ -1,0 +1,57 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend } from '../../main/engine/backend.ts';
+import { CharRnn, initialWeights } from '../../main/engine/model.ts';
+import { generate, pickNext } from '../../main/engine/sample.ts';
+import { Vocabulary } from '../../main/engine/data.ts';
+import { ModelConfigSchema } from '../../shared/config.ts';
+import { Rng } from '../../main/engine/rng.ts';
+
+const vocab = new Vocabulary([...'abcdefgh 你🎉']);
+let model: CharRnn;
+
+before(async () => {
+  await initBackend();
+  const cfg = ModelConfigSchema.parse({ cell: 'gru', layers: 2, units: 32, embedding: 8 });
+  model = new CharRnn(vocab.size, cfg, initialWeights(vocab.size, cfg, new Rng(3)));
+});
+
+const params = (over: Partial<{ seed: number; topK: number; topP: number; temperature: number; prime: string }>) => ({ length: 60, temperature: 1, topK: 0, topP: 1, prime: '', seed: 1, ...over });
+
+test('the same seed gives the same text; another seed another text', async () => {
+  const a = await generate(model, vocab, 'a', params({ seed: 7 }));
+  const b = await generate(model, vocab, 'a', params({ seed: 7 }));
+  const c = await generate(model, vocab, 'a', params({ seed: 8 }));
+  assert.equal([...a].length, 60);
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+});
+
+test('top-k 1 is greedy: the seed no longer matters and each step takes the argmax', async () => {
+  const a = await generate(model, vocab, 'a', params({ topK: 1, seed: 1 }));
+  const b = await generate(model, vocab, 'a', params({ topK: 1, seed: 999 }));
+  assert.equal(a, b);
+  const logits = new Float32Array([0.1, 2, 0.5, 1.9]);
+  assert.equal(pickNext(logits, { temperature: 5, topK: 1, topP: 1 }, new Rng(1)), 1);
+});
+
+test('top-p keeps only the head of the distribution; the unknown symbol is never generated', () => {
+  const logits = new Float32Array([10, 5, 4.9, -3, -3]);
+  const rng = new Rng(4);
+  for (let i = 0; i < 200; i++) {
+    const id = pickNext(logits, { temperature: 1, topK: 0, topP: 0.6, }, rng, 0);
+    assert.ok(id === 1 || id === 2, `got ${id}`);
+  }
+});
+
+test('streaming delivers the generated text in order; the prime starts the output', async () => {
+  const chunks: string[] = [];
+  const text = await generate(model, vocab, 'a', params({ prime: 'ab你', length: 200 }), (c) => chunks.push(c));
+  assert.ok(text.startsWith('ab你'));
+  assert.equal('ab你' + chunks.join(''), text);
+  assert.ok(chunks.length > 1);
+});
+
+test('a prime with characters the model never saw is refused by name', async () => {
+  await assert.rejects(generate(model, vocab, 'a', params({ prime: 'xyz' })), /never saw: "x" "y" "z"/);
+});

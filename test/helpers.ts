@@ -1,0 +1,56 @@
+// Shared test helpers: temporary data homes and running the real CLI as a user would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI = join(ROOT, 'bin', 'rnn-studio.mjs');
+
+export function tempDir(prefix = 'rnn-studio-test-'): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every stdout line that parses as JSON. */
+  lines: Array<Record<string, unknown>>;
+}
+
+export function parseLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Starts the CLI; `onLine` sees each JSON line as it arrives (e.g. to interrupt a run mid-way). */
+export function startCli(args: string[], home: string, onLine?: (line: Record<string, unknown>, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, '--home', home, ...args], { cwd: ROOT, env: { ...process.env, RNN_STUDIO_HOME: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const parts = pending.split('\n');
+    pending = parts.pop()!;
+    for (const l of parts) if (l.startsWith('{') && onLine) onLine(JSON.parse(l), child);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, lines: parseLines(stdout) })));
+  return { child, done };
+}
+
+export function cli(args: string[], home: string): Promise<CliResult> {
+  return startCli(args, home).done;
+}
+
+/** Progress lines of a --json train/resume run, as step → loss. */
+export function lossesByStep(lines: Array<Record<string, unknown>>): Map<number, number> {
+  return new Map(lines.filter((l) => l.event === 'progress').map((l) => [l.step as number, l.loss as number]));
+}
