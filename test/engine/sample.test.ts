@@ -16,7 +16,7 @@ before(async () => {
   model = new CharRnn(vocab.size, cfg, initialWeights(vocab.size, cfg, new Rng(3)));
 });
 
-const params = (over: Partial<{ seed: number; topK: number; topP: number; temperature: number; prime: string }>) => ({ length: 60, temperature: 1, topK: 0, topP: 1, prime: '', seed: 1, ...over });
+const params = (over: Partial<{ seed: number; topK: number; topP: number; temperature: number; prime: string; length: number }>) => ({ length: 60, temperature: 1, topK: 0, topP: 1, prime: '', seed: 1, ...over });
 
 test('the same seed gives the same text; another seed another text', async () => {
   const a = await generate(model, vocab, 'a', params({ seed: 7 }));
