@@ -92,6 +92,7 @@ export class Trainer {
   private secondsPerStep: number | null = null;
   private keptCheckpoints: string[] = [];
   private bestCheckpoint: string | null = null;
+  private lastEvalStep = -1;
 
   constructor(private readonly opts: TrainerOptions, private readonly callbacks: TrainerCallbacks) {
     const { config, resume } = opts;
@@ -288,12 +289,17 @@ export class Trainer {
       await yieldToEvents();
     }
     const stopped = this.step < this.totalSteps;
-    if (this.lossWindow.length) this.recordMetrics(null);
+    // A stopped run still reports where it stands on validation text.
+    if (stopped && this.lastEvalStep !== this.step) {
+      this.measureValidation();
+      this.recordMetrics(this.lastValLoss);
+    } else if (this.lossWindow.length) this.recordMetrics(null);
     await this.checkpoint(stopped ? 'stop' : 'finish');
     return stopped ? 'stopped' : 'completed';
   }
 
   private measureValidation(): void {
+    this.lastEvalStep = this.step;
     const val = this.evaluate();
     this.lastValLoss = val;
     if (val !== null && (this.bestValLoss === null || val < this.bestValLoss)) this.bestValLoss = val;
