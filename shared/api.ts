@@ -23,11 +23,15 @@ export interface AppInfo {
   /** The backend training uses, once a worker has reported it; null before. */
   backend: BackendName | null;
   backendHint: string;
+  /** The bundled sample corpus, offered on first launch. */
+  sampleCorpus: { path: string; name: string };
 }
 
 export interface ImportRequest {
-  /** A .txt file or a folder of text files. */
-  path: string;
+  /** A .txt file or a folder of text files on the machine running the core… */
+  path?: string;
+  /** …or files the browser streamed to the bridge's /upload endpoint under this id (removed after import). */
+  uploadId?: string;
   name?: string;
   /** Distinct characters kept (most frequent first); the rest map to one unknown symbol. */
   maxCharset?: number;
@@ -44,6 +48,27 @@ export interface ImportReply {
 
 export type RunCommand = 'pause' | 'resume' | 'stop' | 'checkpoint-now' | 'set-learning-rate';
 
+/** What a config will cost before it runs: size, memory, and time measured by a few probe steps. */
+export interface RunEstimate {
+  parameters: number;
+  /** Characters in the training part of the corpus. */
+  trainChars: number;
+  /** parameters / trainChars, and what char-rnn's rule of thumb makes of it. */
+  ratio: number;
+  advice: string;
+  /** Rough bytes for weights, gradients, Adam's moments and one step's activations. */
+  memoryBytes: number;
+  stepsPerEpoch: number;
+  /** Measured over probe steps on this machine's backend. */
+  secondsPerStep: number;
+  secondsPerEpoch: number;
+  charsPerSec: number;
+  backend: BackendName;
+}
+
+/** Actions chosen in the desktop app's native menu, forwarded to the renderer. */
+export type MenuCommand = 'import-file' | 'import-folder' | 'start' | 'pause' | 'resume' | 'stop' | 'checkpoint-now' | 'theme-light' | 'theme-dark' | 'theme-system' | 'about';
+
 export interface Api {
   'app:info': { request: Record<string, never>; reply: AppInfo };
   'datasets:list': { request: Record<string, never>; reply: Dataset[] };
@@ -54,6 +79,7 @@ export interface Api {
   'runs:list': { request: Record<string, never>; reply: RunSummary[] };
   'runs:get': { request: { id: number }; reply: RunDetail };
   'runs:start': { request: { datasetId: number; config?: RunConfigInput }; reply: RunSummary };
+  'runs:estimate': { request: { datasetId: number; config?: RunConfigInput }; reply: RunEstimate };
   /** Continues a stopped, interrupted or finished run from its latest checkpoint. maxSteps is the run's new total. */
   'runs:resume': { request: { id: number; maxSteps?: number }; reply: RunSummary };
   'runs:control': { request: { id: number; command: RunCommand; lr?: number }; reply: RunSummary };
@@ -64,6 +90,8 @@ export interface Api {
     reply: SampleRecord;
   };
   'samples:list': { request: { runId: number }; reply: SampleRecord[] };
+  /** A native open dialog: only the desktop app has one (the bridge answers "not available"). */
+  'dialog:open': { request: { kind: 'file' | 'folder' }; reply: { path: string | null } };
 }
 
 export type Channel = keyof Api;
@@ -79,9 +107,22 @@ export interface ApiEvents {
   'run:status': { runId: number; status: RunStatus; error: string | null };
   /** Text of a `samples:generate` call as it is generated, tagged with the caller's requestId. */
   'sample:chunk': { requestId: string; text: string };
+  'menu:command': { command: MenuCommand };
 }
 
 export type EventName = keyof ApiEvents;
+
+/** Every pushed event, for transports that forward them all. */
+export const EVENT_NAMES = [
+  'run:ready',
+  'run:progress',
+  'run:metrics',
+  'run:sample',
+  'run:checkpoint',
+  'run:status',
+  'sample:chunk',
+  'menu:command',
+] as const satisfies readonly EventName[];
 
 /** What a renderer, a CLI or a test holds: the API, whatever carries it. */
 export interface ApiClient {

@@ -13,17 +13,20 @@ export const RequestSchemas = {
   'datasets:get': z.object({ id }).strict(),
   'datasets:import': z
     .object({
-      path: z.string().min(1, 'a path is required'),
+      path: z.string().min(1, 'a path is required').optional(),
+      uploadId: z.string().regex(/^[0-9a-f-]{36}$/, 'not an upload id').optional(),
       name: z.string().trim().min(1).max(200).optional(),
       maxCharset: z.number().int().min(1).max(65_534).optional(),
       encoding: z.string().min(1).max(40).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((r) => (r.path === undefined) !== (r.uploadId === undefined), { message: 'give a path or an uploadId (one of them)' }),
   'datasets:preview': z.object({ id, chars: z.number().int().min(1).max(1_000_000).optional() }).strict(),
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
   'runs:list': empty,
   'runs:get': z.object({ id }).strict(),
   'runs:start': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
+  'runs:estimate': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
   'runs:resume': z.object({ id, maxSteps: z.number().int().min(1).max(100_000_000).optional() }).strict(),
   'runs:control': z
     .object({
@@ -39,6 +42,7 @@ export const RequestSchemas = {
     .object({ runId: id, checkpointId: id.optional(), params: z.unknown().optional(), requestId: z.string().max(100).optional() })
     .strict(),
   'samples:list': z.object({ runId: id }).strict(),
+  'dialog:open': z.object({ kind: z.enum(['file', 'folder']) }).strict(),
 } satisfies { [C in Channel]: z.ZodType };
 
 /** Deep schemas for the parts typed as unknown above (so their messages name nested fields). */

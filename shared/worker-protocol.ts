@@ -36,7 +36,17 @@ export interface SampleRequest {
   stream: boolean;
 }
 
-export type WorkerCommand = TrainCommand | SampleRequest | { type: 'shutdown' };
+/** Times a few training steps of a config on the real corpus, for the estimate shown before a run. */
+export interface ProbeRequest {
+  type: 'probe';
+  requestId: number;
+  config: RunConfig;
+  corpusPath: string;
+  vocab: string[];
+  steps: number;
+}
+
+export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | { type: 'shutdown' };
 
 export interface ProgressEvent {
   type: 'progress';
@@ -106,4 +116,6 @@ export type WorkerEvent =
   | { type: 'failed'; message: string }
   | { type: 'sample-chunk'; requestId: number; text: string }
   | { type: 'sample-done'; requestId: number; text: string; step: number; backend: BackendName }
-  | { type: 'sample-failed'; requestId: number; message: string };
+  | { type: 'sample-failed'; requestId: number; message: string }
+  | { type: 'probe-done'; requestId: number; secondsPerStep: number; stepsPerEpoch: number; backend: BackendName }
+  | { type: 'probe-failed'; requestId: number; message: string };

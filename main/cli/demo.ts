@@ -1,13 +1,11 @@
 // `npm run demo`: the bundled sample corpus, a small model, about a minute of training, then samples.
-import { fileURLToPath } from 'node:url';
 import type { Studio } from '../core/studio.ts';
+import { SAMPLE_CORPUS } from '../core/resources.ts';
 import type { Output } from './output.ts';
 import { watchRun } from './watch.ts';
 
-export const SAMPLE_CORPUS = fileURLToPath(new URL('../../resources/corpora/state-of-the-union.txt', import.meta.url));
-
 export async function runDemo(studio: Studio, out: Output, seconds: number): Promise<void> {
-  const { dataset } = await studio.invoke('datasets:import', { path: SAMPLE_CORPUS, name: 'State of the Union (sample)' });
+  const { dataset } = await studio.invoke('datasets:import', { path: SAMPLE_CORPUS.path, name: SAMPLE_CORPUS.name });
   out.say(`Training a small LSTM on "${dataset.name}" (${dataset.chars.toLocaleString('en-US')} characters) for ${seconds} s…`);
   const run = await studio.invoke('runs:start', {
     datasetId: dataset.id,

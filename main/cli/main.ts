@@ -10,6 +10,7 @@ import { Output } from './output.ts';
 import { printDatasets, printRuns, printShow } from './views.ts';
 import { watchRun } from './watch.ts';
 import { runDemo } from './demo.ts';
+import { serve } from './serve.ts';
 
 const int = (flag: string) => (value: string) => {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} takes a whole number (got "${value}")`);
@@ -206,6 +207,14 @@ export async function main(argv: string[]): Promise<number> {
       process.kill(pid, 'SIGINT');
       out.result({ runId: run.id, signalled: pid }, () => `Asked process ${pid} to stop run ${run.id}.`);
     });
+
+  program
+    .command('serve')
+    .description('serve the studio to a browser on 127.0.0.1 (token-guarded)')
+    .option('--port <n>', 'port (default: a free one)', int('--port'), 0)
+    .option('--no-open', 'do not open a browser')
+    .option('--rebuild', 'rebuild the page first')
+    .action(async (o: { port: number; open: boolean; rebuild?: boolean }) => serve(open(), { port: o.port, open: o.open, rebuild: o.rebuild }));
 
   program
     .command('demo')

@@ -57,8 +57,8 @@ function readCorpus(path: string, encoding?: string): ReadCorpus {
   return { text, files: files.length, encoding: [...encodings].join(', ') };
 }
 
-export function importCorpus(home: string, store: Store, req: ImportRequest): ImportReply {
-  const source = resolve(req.path);
+/** Imports `source` (already resolved from a path or an upload). */
+export function importCorpus(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
   const maxCharset = req.maxCharset ?? DEFAULT_MAX_CHARSET;
   const { text, files, encoding } = readCorpus(source, req.encoding);
   const bytes = Buffer.from(text, 'utf8');

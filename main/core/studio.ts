@@ -2,6 +2,7 @@
 // WebSocket bridge, the CLI) calls `invoke`, which validates the request against its schema first.
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import {
   ApiError,
@@ -19,7 +20,9 @@ import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { homePaths } from './home.ts';
 import { importCorpus, previewCorpus } from './importer.ts';
 import { RunManager } from './runs.ts';
-import { SamplingService } from './sampling.ts';
+import { EngineJobs } from './jobs.ts';
+import { UploadArea } from './uploads.ts';
+import { SAMPLE_CORPUS } from './resources.ts';
 
 const FASTER_BACKEND_HINT = 'Install @tensorflow/tfjs-node (needs network at install time) for native-speed training.';
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -29,7 +32,8 @@ type Handlers = { [C in Channel]: (request: RequestOf<C>) => ReplyOf<C> | Promis
 export class Studio implements ApiClient {
   readonly store: Store;
   readonly runs: RunManager;
-  readonly sampling: SamplingService;
+  readonly jobs: EngineJobs;
+  readonly uploads: UploadArea;
   private readonly events = new EventEmitter();
   private backend: BackendName | null = null;
   private readonly handlers: Handlers;
@@ -42,7 +46,8 @@ export class Studio implements ApiClient {
       this.events.emit(event, payload);
     };
     this.runs = new RunManager(home, this.store, emit);
-    this.sampling = new SamplingService(this.store, emit);
+    this.jobs = new EngineJobs(this.store, emit);
+    this.uploads = new UploadArea(join(home, 'uploads'));
     this.handlers = this.createHandlers();
   }
 
@@ -63,10 +68,24 @@ export class Studio implements ApiClient {
       return r;
     };
     return {
-      'app:info': () => ({ version, home: this.home, schemaVersion: SCHEMA_VERSION, backend: this.backend, backendHint: FASTER_BACKEND_HINT }),
+      'app:info': () => ({
+        version,
+        home: this.home,
+        schemaVersion: SCHEMA_VERSION,
+        backend: this.backend,
+        backendHint: FASTER_BACKEND_HINT,
+        sampleCorpus: SAMPLE_CORPUS,
+      }),
       'datasets:list': () => store.datasets.list(),
       'datasets:get': ({ id }) => dataset(id),
-      'datasets:import': (req) => importCorpus(this.home, store, req),
+      'datasets:import': (req) => {
+        if (req.uploadId === undefined) return importCorpus(this.home, store, resolve(req.path!), req);
+        try {
+          return importCorpus(this.home, store, this.uploads.importPath(req.uploadId), req);
+        } finally {
+          this.uploads.remove(req.uploadId);
+        }
+      },
       'datasets:preview': ({ id, chars }) => {
         dataset(id);
         return previewCorpus(store.datasets.content(id)!.contentPath, chars ?? 2000);
@@ -91,6 +110,7 @@ export class Studio implements ApiClient {
         checkpoints: store.checkpoints.forRun(id),
       }),
       'runs:start': ({ datasetId, config }) => this.runs.start(datasetId, config),
+      'runs:estimate': ({ datasetId, config }) => this.jobs.estimate(datasetId, config),
       'runs:resume': ({ id, maxSteps }) => this.runs.resume(id, maxSteps),
       'runs:control': ({ id, command, lr }) => this.runs.control(id, command, lr),
       'runs:delete': ({ id }) => {
@@ -99,10 +119,13 @@ export class Studio implements ApiClient {
         return { deleted: id };
       },
       'runs:metrics': ({ ids }) => Object.fromEntries(ids.map((id) => [id, store.metrics.forRun(id)])),
-      'samples:generate': ({ runId, checkpointId, params, requestId }) => this.sampling.generate(runId, checkpointId, params, requestId),
+      'samples:generate': ({ runId, checkpointId, params, requestId }) => this.jobs.generate(runId, checkpointId, params, requestId),
       'samples:list': ({ runId }) => {
         run(runId);
         return store.samples.forRun(runId);
+      },
+      'dialog:open': () => {
+        throw new ApiError('conflict', 'file dialogs exist only in the desktop app: drop the files here or choose them with the file picker');
       },
     };
   }
@@ -114,6 +137,16 @@ export class Studio implements ApiClient {
     }
     this.store.runs.delete(id);
     rmSync(homePaths(this.home).runDir(id), { recursive: true, force: true });
+  }
+
+  /** Replaces a handler: the desktop app brings its own native dialogs. */
+  override<C extends Channel>(channel: C, handler: (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>>): void {
+    (this.handlers as Record<Channel, unknown>)[channel] = handler;
+  }
+
+  /** Pushes an event to every listener (the desktop app's menu uses it). */
+  emit<E extends EventName>(event: E, payload: ApiEvents[E]): void {
+    this.events.emit(event, payload);
   }
 
   /** Validates `request` against the channel's schema, then runs the handler. */
@@ -134,7 +167,7 @@ export class Studio implements ApiClient {
   /** Stops active runs (each checkpoints), ends the workers and closes the database. */
   async close(): Promise<void> {
     await this.runs.stopAll();
-    await this.sampling.close();
+    await this.jobs.close();
     this.store.close();
   }
 }

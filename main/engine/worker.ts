@@ -2,7 +2,10 @@
 // Everything heavy happens here, never on the event loop of the process that owns the UI or the CLI.
 import { parentPort } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest } from '../../shared/worker-protocol.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest } from '../../shared/worker-protocol.ts';
 import { initBackend } from './backend.ts';
 import { Trainer, TrainingControl } from './train.ts';
 import { loadCheckpoint } from './checkpoint.ts';
@@ -112,6 +115,32 @@ async function sample(req: SampleRequest): Promise<void> {
   }
 }
 
+/** Times `steps` training steps (the first warms up and is not counted). */
+async function probe(req: ProbeRequest): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'rnn-studio-probe-'));
+  let trainer: Trainer | null = null;
+  try {
+    const backend = await initBackend();
+    const text = readFileSync(req.corpusPath, 'utf8');
+    const noop = () => {};
+    trainer = new Trainer(
+      { config: req.config, vocab: req.vocab, corpus: new Vocabulary(req.vocab).encode(text), startChar: '\n', checkpointDir: scratch, resume: null, maxSteps: null },
+      { onProgress: noop, onMetrics: noop, onSample: noop, onCheckpoint: noop, onStatus: noop },
+    );
+    trainer.trainStep();
+    const started = performance.now();
+    const timed = Math.max(1, req.steps - 1);
+    for (let i = 0; i < timed; i++) trainer.trainStep();
+    const secondsPerStep = (performance.now() - started) / 1000 / timed;
+    post({ type: 'probe-done', requestId: req.requestId, secondsPerStep, stepsPerEpoch: trainer.plan.stepsPerEpoch, backend: backend.name });
+  } catch (err) {
+    post({ type: 'probe-failed', requestId: req.requestId, message: (err as Error).message });
+  } finally {
+    trainer?.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 port.on('message', (cmd: WorkerCommand) => {
   switch (cmd.type) {
     case 'start':
@@ -119,6 +148,9 @@ port.on('message', (cmd: WorkerCommand) => {
       break;
     case 'sample':
       void sample(cmd);
+      break;
+    case 'probe':
+      void probe(cmd);
       break;
     case 'pause':
       control?.pause();

@@ -1,0 +1,149 @@
+// Short engine jobs — sampling, and the probe steps behind a run's estimate — go to one long-lived
+// engine worker (spawned on first use), so they never block the caller's event loop and a loaded
+// model is reused between requests.
+import { ApiError, type ApiEvents, type RunEstimate } from '../../shared/api.ts';
+import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParamsInput } from '../../shared/config.ts';
+import { describeZodError } from '../../shared/schemas.ts';
+import type { SampleRecord } from '../../shared/types.ts';
+import type { WorkerEvent } from '../../shared/worker-protocol.ts';
+import type { Store } from '../db/index.ts';
+import { randomSeed } from '../engine/rng.ts';
+import { EngineWorker } from './engine-host.ts';
+import { countParameters, GATES } from '../engine/index.ts';
+
+/**
+ * char-rnn's rule of thumb: parameters about the size of the corpus (in characters) is the right
+ * scale; far more memorises the text (watch validation loss), far fewer cannot learn all it offers.
+ */
+export function adviseSize(ratio: number): string {
+  if (ratio > 10) return `The model has ${ratio.toFixed(0)}× more parameters than training characters: it will memorise the corpus. Use fewer units or more text, and add dropout.`;
+  if (ratio > 2) return `More parameters than training characters (${ratio.toFixed(1)}×): expect overfitting; dropout 0.2–0.5 helps. Watch the validation loss.`;
+  if (ratio >= 0.1) return `Parameters and corpus size are in proportion (${ratio.toFixed(2)}×), as char-rnn's rule of thumb suggests.`;
+  return `The model is small for this corpus (${ratio.toFixed(3)}× parameters per character): a larger one (more units or layers) can learn more of it.`;
+}
+
+type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
+
+interface Pending {
+  resolve(e: WorkerEvent): void;
+  reject(err: Error): void;
+  /** The caller's tag for streamed chunks (sampling only). */
+  requestId?: string;
+}
+
+export class EngineJobs {
+  private worker: EngineWorker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly emit: Emit,
+  ) {}
+
+  private ensureWorker(): EngineWorker {
+    this.worker ??= new EngineWorker(
+      (e) => this.onEvent(e),
+      (message) => {
+        this.worker = null;
+        for (const p of this.pending.values()) p.reject(new ApiError('internal', message));
+        this.pending.clear();
+      },
+    );
+    return this.worker;
+  }
+
+  private onEvent(e: WorkerEvent): void {
+    if (!('requestId' in e)) return;
+    const p = this.pending.get(e.requestId);
+    if (!p) return;
+    if (e.type === 'sample-chunk') {
+      if (p.requestId !== undefined) this.emit('sample:chunk', { requestId: p.requestId, text: e.text });
+      return;
+    }
+    this.pending.delete(e.requestId);
+    if (e.type === 'sample-failed' || e.type === 'probe-failed') p.reject(new ApiError('bad-input', e.message));
+    else p.resolve(e);
+  }
+
+  /** Posts a request and waits for its done/failed event. */
+  private request(make: (id: number) => Parameters<EngineWorker['send']>[0], requestId?: string): Promise<WorkerEvent> {
+    const id = this.nextId++;
+    return new Promise<WorkerEvent>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, requestId });
+      this.ensureWorker().send(make(id));
+    });
+  }
+
+  async generate(runId: number, checkpointId: number | undefined, input: SampleParamsInput | undefined, requestId?: string): Promise<SampleRecord> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new ApiError('not-found', `there is no run ${runId}`);
+    const parsed = SampleParamsSchema.safeParse(input ?? {});
+    if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
+    const params = { ...parsed.data, seed: parsed.data.seed ?? randomSeed() };
+    const checkpoint = checkpointId !== undefined ? this.store.checkpoints.get(checkpointId) : this.store.checkpoints.latest(runId);
+    if (!checkpoint || checkpoint.runId !== runId) {
+      throw new ApiError(
+        'not-found',
+        checkpointId !== undefined ? `run ${runId} has no checkpoint ${checkpointId}` : `run ${runId} has no checkpoint yet: wait for its first one, or use "checkpoint now"`,
+      );
+    }
+    const result = (await this.request(
+      (id) => ({ type: 'sample', requestId: id, checkpointPath: checkpoint.path, params, stream: requestId !== undefined }),
+      requestId,
+    )) as Extract<WorkerEvent, { type: 'sample-done' }>;
+    const sampleId = this.store.samples.insert({
+      runId,
+      checkpointId: checkpoint.id,
+      step: result.step,
+      source: 'user',
+      prompt: params.prime,
+      params,
+      seed: params.seed,
+      text: result.text,
+    });
+    return this.store.samples.get(sampleId)!;
+  }
+
+  /** Parameters, memory and seconds per epoch of a config on a dataset, from a few timed steps. */
+  async estimate(datasetId: number, input: RunConfigInput | undefined): Promise<RunEstimate> {
+    const dataset = this.store.datasets.get(datasetId);
+    const content = this.store.datasets.content(datasetId);
+    if (!dataset || !content) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+    const parsed = RunConfigSchema.safeParse(input ?? {});
+    if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
+    const config = parsed.data;
+    config.train.seed ??= 1;
+    const { model: m, train: t } = config;
+    const V = content.vocab.length;
+    const parameters = countParameters(V, m);
+    const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
+    const G = GATES[m.cell];
+    // Weights, gradients and Adam's two moments; activations kept for backprop (inputs, gates, states,
+    // logits and their softmax), float32.
+    const activations = t.batch * t.seqLen * (m.embedding + m.layers * (G + 3) * m.units + 3 * V);
+    const memoryBytes = 4 * (4 * parameters + activations);
+    const probe = (await this.request((id) => ({ type: 'probe', requestId: id, config, corpusPath: content.contentPath, vocab: content.vocab, steps: 3 }))) as Extract<
+      WorkerEvent,
+      { type: 'probe-done' }
+    >;
+    const ratio = parameters / Math.max(1, trainChars);
+    return {
+      parameters,
+      trainChars,
+      ratio,
+      advice: adviseSize(ratio),
+      memoryBytes,
+      stepsPerEpoch: probe.stepsPerEpoch,
+      secondsPerStep: probe.secondsPerStep,
+      secondsPerEpoch: probe.secondsPerStep * probe.stepsPerEpoch,
+      charsPerSec: (t.batch * t.seqLen) / probe.secondsPerStep,
+      backend: probe.backend,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = null;
+  }
+}

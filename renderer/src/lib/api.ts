@@ -1,0 +1,76 @@
+// The one module of the renderer that talks to the core. In Electron the preload's functions carry the
+// calls over IPC; in a browser, the bridge's WebSocket does. The screens cannot tell which.
+import { ApiError, type ApiClient, type Channel, type ReplyOf, type RequestOf } from '../../../shared/api.ts';
+import type { PreloadApi } from '../../../shared/preload-api.ts';
+import { TOKEN_HEADER } from '../../../shared/bridge-protocol.ts';
+import { createWebSocketClient } from './ws-client.ts';
+
+declare global {
+  interface Window {
+    rnnStudio?: PreloadApi;
+  }
+}
+
+export type Transport = 'electron' | 'browser';
+
+function fromPreload(preload: PreloadApi): ApiClient {
+  return {
+    async invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
+      const call = preload[channel] as (r: RequestOf<C>) => Promise<{ ok: true; reply: ReplyOf<C> } | { ok: false; error: { code: ApiError['code']; message: string } }>;
+      const result = await call(request);
+      if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+      return result.reply;
+    },
+    on: (event, listener) => preload.on(event, listener),
+  };
+}
+
+/** The bridge's token: from the link the user opened, kept for this tab so reloads keep working. */
+function bridgeToken(): string {
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  if (fromUrl) sessionStorage.setItem('rnn-studio-token', fromUrl);
+  return fromUrl ?? sessionStorage.getItem('rnn-studio-token') ?? '';
+}
+
+export const connection = { up: true, listeners: new Set<(up: boolean) => void>() };
+
+function browserClient(): ApiClient {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api?token=${encodeURIComponent(bridgeToken())}`;
+  return createWebSocketClient(url, (up) => {
+    connection.up = up;
+    for (const l of connection.listeners) l(up);
+  });
+}
+
+export const transport: Transport = typeof window !== 'undefined' && window.rnnStudio ? 'electron' : 'browser';
+export const api: ApiClient = transport === 'electron' ? fromPreload(window.rnnStudio!) : browserClient();
+
+/**
+ * Streams files to the bridge (browser only), reporting bytes sent; resolves to the upload id that
+ * `datasets:import` takes. Folders keep their relative paths.
+ */
+export async function uploadFiles(files: Array<{ file: File; name: string }>, onProgress: (sent: number, total: number) => void): Promise<string> {
+  const total = files.reduce((n, f) => n + f.file.size, 0);
+  let done = 0;
+  let uploadId = '';
+  for (const { file, name } of files) {
+    uploadId = await new Promise<string>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      const query = new URLSearchParams({ name, ...(uploadId ? { uploadId } : {}) });
+      xhr.open('POST', `/upload?${query}`);
+      xhr.setRequestHeader(TOKEN_HEADER, bridgeToken());
+      xhr.upload.onprogress = (e) => onProgress(done + e.loaded, total);
+      xhr.onload = () => (xhr.status === 200 ? resolve((JSON.parse(xhr.responseText) as { uploadId: string }).uploadId) : reject(new Error(xhr.responseText || `upload failed (${xhr.status})`)));
+      xhr.onerror = () => reject(new Error('the upload was interrupted'));
+      xhr.send(file);
+    });
+    done += file.size;
+    onProgress(done, total);
+  }
+  return uploadId;
+}
+
+/** A message for the user from anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
