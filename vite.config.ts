@@ -12,5 +12,11 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1000,
+    rollupOptions: {
+      // zod's sources carry comments Rollup cannot place; harmless, and noisy on every build.
+      onwarn(warning, warn) {
+        if (warning.code !== 'INVALID_ANNOTATION') warn(warning);
+      },
+    },
   },
 });

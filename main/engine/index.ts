@@ -1,5 +1,12 @@
 // What the rest of the app may use of the engine without loading TensorFlow.js: the worker's location,
 // and the pure data helpers (decoding, charset). Training and sampling happen inside the worker.
-export const ENGINE_WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+
+/** Set by the desktop build (scripts/build.mjs), which bundles the worker next to the main process. */
+declare const __RNN_STUDIO_ENGINE_WORKER__: string | undefined;
+
+export const ENGINE_WORKER_URL = new URL(
+  typeof __RNN_STUDIO_ENGINE_WORKER__ === 'string' ? __RNN_STUDIO_ENGINE_WORKER__ : './worker-entry.mjs',
+  import.meta.url,
+);
 export { decodeText, countChars, buildCharset, CorpusError, UNKNOWN, UNKNOWN_DISPLAY } from './data.ts';
 export { countParameters, GATES } from './params.ts';

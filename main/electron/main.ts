@@ -1,0 +1,101 @@
+// The Electron main process: one window over the Studio. Training runs in worker threads, so this
+// event loop only routes IPC and writes small SQLite rows.
+import { BrowserWindow, Menu, Notification, app, dialog, net, protocol, shell } from 'electron';
+import { existsSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Studio } from '../core/studio.ts';
+import { defaultHome, resolveHome } from '../core/home.ts';
+import { CONTENT_SECURITY_POLICY } from '../bridge/csp.ts';
+import { registerIpc } from './ipc.ts';
+import { buildMenu } from './menu.ts';
+
+/** Where the build put the page, the preload and the Electron-ABI better-sqlite3 (see scripts/build.mjs). */
+const OUT = fileURLToPath(new URL('../', import.meta.url)); // out/
+const RENDERER = join(OUT, 'renderer');
+const PRELOAD = join(OUT, 'electron', 'preload.cjs');
+const SQLITE_FOR_ELECTRON = join(OUT, 'native', 'better_sqlite3.node');
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let window: BrowserWindow | null = null;
+let studio: Studio | null = null;
+
+function servePage(): void {
+  protocol.handle('app', async (request) => {
+    const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
+    const file = join(RENDERER, path || 'index.html');
+    if (!file.startsWith(RENDERER) || !existsSync(file)) return new Response('not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+function createWindow(home: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 880,
+    title: 'RNN Studio',
+    show: false,
+    webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+  });
+  win.once('ready-to-show', () => win.show());
+  // The page never navigates away or opens windows; links to the web open in the browser.
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  Menu.setApplicationMenu(buildMenu((command) => studio?.emit('menu:command', { command }), home));
+  void win.loadURL('app://studio/index.html');
+  return win;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  // The data home is Electron's userData folder unless RNN_STUDIO_HOME says otherwise (as for the CLI).
+  app.setPath('userData', process.env.RNN_STUDIO_HOME ? resolveHome() : defaultHome());
+  const home = app.getPath('userData');
+  studio = Studio.open(home, existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {});
+  studio.override('dialog:open', async ({ kind }) => {
+    const result = await dialog.showOpenDialog(window!, {
+      title: kind === 'file' ? 'Import a text file' : 'Import a folder of text files',
+      properties: [kind === 'file' ? 'openFile' : 'openDirectory'],
+      filters: kind === 'file' ? [{ name: 'Text', extensions: ['txt', 'text', 'md'] }, { name: 'All files', extensions: ['*'] }] : undefined,
+    });
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+  });
+  studio.on('run:status', ({ runId, status, error }) => {
+    if ((status === 'finished' || status === 'failed') && Notification.isSupported()) {
+      new Notification({ title: `Run ${runId} ${status}`, body: error ?? 'Open RNN Studio to sample from it.' }).show();
+    }
+  });
+  servePage();
+  registerIpc(studio, () => window);
+  window = createWindow(home);
+  window.on('closed', () => (window = null));
+}
+
+app.on('second-instance', () => {
+  if (window?.isMinimized()) window.restore();
+  window?.focus();
+});
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (closing || !studio) return;
+  // Stop running training with a checkpoint before quitting, so nothing is lost.
+  event.preventDefault();
+  closing = true;
+  void studio.close().finally(() => app.quit());
+});
+app.on('window-all-closed', () => app.quit());
+
+start().catch((err: Error) => {
+  dialog.showErrorBox('RNN Studio could not start', err.message);
+  app.exit(1);
+});

@@ -1,0 +1,36 @@
+// The preload: one function per channel, nothing else. It never hands ipcRenderer to the page; the
+// object below is checked against the shared contract with `satisfies`.
+import { contextBridge, ipcRenderer } from 'electron';
+import type { ApiEvents, Channel, EventName } from '../../shared/api.ts';
+import type { PreloadApi } from '../../shared/preload-api.ts';
+
+const call = <C extends Channel>(channel: C) => (request: unknown) => ipcRenderer.invoke(channel, request);
+
+const api = {
+  'app:info': call('app:info'),
+  'datasets:list': call('datasets:list'),
+  'datasets:get': call('datasets:get'),
+  'datasets:import': call('datasets:import'),
+  'datasets:preview': call('datasets:preview'),
+  'datasets:delete': call('datasets:delete'),
+  'runs:list': call('runs:list'),
+  'runs:get': call('runs:get'),
+  'runs:start': call('runs:start'),
+  'runs:estimate': call('runs:estimate'),
+  'runs:resume': call('runs:resume'),
+  'runs:control': call('runs:control'),
+  'runs:delete': call('runs:delete'),
+  'runs:metrics': call('runs:metrics'),
+  'samples:generate': call('samples:generate'),
+  'samples:list': call('samples:list'),
+  'dialog:open': call('dialog:open'),
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
+    const wrapped = (_: unknown, message: { event: EventName; payload: ApiEvents[E] }) => {
+      if (message.event === event) listener(message.payload);
+    };
+    ipcRenderer.on('api:event', wrapped);
+    return () => ipcRenderer.off('api:event', wrapped);
+  },
+} satisfies PreloadApi;
+
+contextBridge.exposeInMainWorld('rnnStudio', api);
