@@ -7,7 +7,7 @@ export default defineConfig({
   plugins: [svelte(), svelteTesting()],
   test: {
     environment: 'jsdom',
-    include: ['renderer/**/*.test.ts'],
+    include: ['renderer/tests/**/*.test.ts'],
     setupFiles: ['renderer/test-setup.ts'],
   },
 });

@@ -1,7 +1,8 @@
-// Runs every test file with node's test runner (TypeScript through tsx) and ends with one summary line
-// CI can read: "N passed, N failed".
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// `npm test`: the renderer is built, every test file under test/ runs with node's test runner
+// (TypeScript through tsx; the end-to-end tests drive Debian's Chromium), then the renderer's component
+// tests run with Vitest. It ends with one summary line CI can read: "N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,25 +12,56 @@ const only = process.argv.slice(2);
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'e2e' && !only.length ? [] : find(p);
+    if (e.isDirectory()) return find(p);
     return e.name.endsWith('.test.ts') ? [p] : [];
   });
 }
 
-const files = (only.length ? only : find(join(root, 'test'))).map((f) => relative(root, f)).sort();
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let out = '';
-child.stdout.on('data', (d) => {
-  out += d;
-  process.stdout.write(d);
-});
-child.on('close', (code) => {
+/** The end-to-end tests need Chromium; on Debian as root, install it the way .ci/run does. */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
+  const root = process.getuid?.() === 0;
+  if (root && existsSync('/usr/bin/apt-get')) {
+    console.log('Installing Debian Chromium for the end-to-end tests (apt-get install -y chromium)…');
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } else {
+    console.log('Chromium is missing: install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH.');
+  }
+}
+
+function run(command, args, onOutput) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const nodeFiles = (only.length ? only.filter((f) => !f.startsWith('renderer')) : find(join(root, 'test'))).map((f) => relative(root, f)).sort();
+const runVitest = only.length === 0 || only.some((f) => f.startsWith('renderer'));
+if (nodeFiles.some((f) => f.includes('e2e'))) ensureChromium();
+
+let passed = 0;
+let failed = 0;
+let ok = true;
+if (nodeFiles.length) {
+  const { code, out } = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...nodeFiles]);
   const count = (name) => Number(out.match(new RegExp(`^ℹ ${name} (\\d+)`, 'm'))?.[1] ?? 0);
-  const passed = count('pass');
-  const failed = count('fail') + count('cancelled');
-  console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(code === 0 && failed === 0 && passed > 0 ? 0 : 1);
-});
+  passed += count('pass');
+  failed += count('fail') + count('cancelled');
+  ok &&= code === 0;
+}
+if (runVitest) {
+  const { code, out } = await run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=verbose']);
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+  passed += Number(plain.match(/Tests\s+(?:\d+ failed \| )?(\d+) passed/)?.[1] ?? 0);
+  failed += Number(plain.match(/Tests\s+(\d+) failed/)?.[1] ?? 0);
+  ok &&= code === 0;
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);

@@ -1,5 +1,8 @@
 // `rnn-studio serve`: the studio in a browser, over the loopback bridge.
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import open from 'open';
+
 import type { Studio } from '../core/studio.ts';
 import { startBridge } from '../bridge/server.ts';
 import { ensureRendererBuilt } from '../bridge/renderer-build.ts';
@@ -12,6 +15,12 @@ export interface ServeOptions {
 
 /** Serves until SIGINT/SIGTERM; then stops any run (with a checkpoint) and closes. */
 export async function serve(studio: Studio, opts: ServeOptions): Promise<void> {
+  // RNN_STUDIO_EVENT_LOOP_REPORT=FILE: measure how long this process's event loop is ever blocked
+  // (training runs in workers, so it should stay small) and write the figures there on exit.
+  const report = process.env.RNN_STUDIO_EVENT_LOOP_REPORT;
+  const loop = report ? monitorEventLoopDelay({ resolution: 5 }) : null;
+  loop?.enable();
+
   const staticDir = await ensureRendererBuilt(opts.rebuild);
   const bridge = await startBridge({ studio, staticDir, port: opts.port });
   process.stdout.write(`RNN Studio at ${bridge.url}\n`);
@@ -25,4 +34,9 @@ export async function serve(studio: Studio, opts: ServeOptions): Promise<void> {
   });
   process.stderr.write('Stopping: any training run writes a checkpoint first…\n');
   await bridge.close();
+  if (loop && report) {
+    loop.disable();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    writeFileSync(report, JSON.stringify({ maxMs: ms(loop.max), p99Ms: ms(loop.percentile(99)), meanMs: ms(loop.mean), samples: loop.count }));
+  }
 }

@@ -67,7 +67,7 @@ export class RunManager {
   resume(id: number, maxSteps: number | undefined): RunSummary {
     const run = this.require(id);
     if (this.active.has(id)) throw new ApiError('conflict', `run ${id} is already training`);
-    if (run.status === 'running' || run.status === 'paused') {
+    if (run.status === 'running' || run.status === 'paused' || run.status === 'created') {
       throw new ApiError('conflict', `run ${id} is being trained by another RNN Studio process`);
     }
     const checkpoint = this.store.checkpoints.latest(id);

@@ -132,7 +132,7 @@ export class Studio implements ApiClient {
 
   private deleteRun(id: number): void {
     const r = this.store.runs.get(id)!;
-    if (this.runs.isActive(id) || r.status === 'running' || r.status === 'paused') {
+    if (this.runs.isActive(id) || r.status === 'running' || r.status === 'paused' || r.status === 'created') {
       throw new ApiError('conflict', `run ${id} is training; stop it before deleting it`);
     }
     this.store.runs.delete(id);

@@ -38,7 +38,7 @@ function ownerAlive(pid: number | null): boolean {
 }
 
 function toRun(r: Row): RunSummary {
-  const live = r.status === 'running' || r.status === 'paused';
+  const live = r.status === 'running' || r.status === 'paused' || r.status === 'created';
   return {
     id: r.id,
     datasetId: r.dataset_id,
@@ -79,8 +79,8 @@ export class RunTable {
   insert(datasetId: number, config: RunConfig): number {
     const now = new Date().toISOString();
     const info = this.db
-      .prepare(`INSERT INTO runs (dataset_id, task, config, status, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?)`)
-      .run(datasetId, config.task, JSON.stringify(config), now, now);
+      .prepare(`INSERT INTO runs (dataset_id, task, config, status, pid, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?, ?)`)
+      .run(datasetId, config.task, JSON.stringify(config), process.pid, now, now);
     return Number(info.lastInsertRowid);
   }
 

@@ -1,0 +1,94 @@
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen, fireEvent } from '@testing-library/svelte';
+import ConfigForm from '../src/components/ConfigForm.svelte';
+import RunsTable from '../src/components/RunsTable.svelte';
+import ProgressBar from '../src/components/ProgressBar.svelte';
+import CharsetTable from '../src/components/CharsetTable.svelte';
+import { RunConfigSchema } from '../../shared/config.ts';
+import type { DatasetDetail, RunSummary } from '../../shared/types.ts';
+
+describe('ConfigForm', () => {
+  it('starts from the shared defaults and hands out a config the core accepts', async () => {
+    const onchange = vi.fn();
+    render(ConfigForm, { onchange });
+    expect((screen.getByRole('spinbutton', { name: /Units/ }) as HTMLInputElement).value).toBe('128');
+    const config = onchange.mock.lastCall![0];
+    expect(RunConfigSchema.safeParse(config).success).toBe(true);
+    expect(config.model).toMatchObject({ cell: 'lstm', layers: 2, units: 128 });
+  });
+
+  it('says inline what is wrong with a field and offers no config until it is fixed', async () => {
+    const onchange = vi.fn();
+    render(ConfigForm, { onchange });
+    const units = screen.getByRole('spinbutton', { name: /Units/ });
+    await fireEvent.input(units, { target: { value: '99999' } });
+    expect(screen.getByRole('alert').textContent).toBe('Units: at most 4096');
+    expect(units.getAttribute('aria-invalid')).toBe('true');
+    expect(onchange.mock.lastCall![0]).toBeNull();
+    await fireEvent.input(units, { target: { value: '256' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(onchange.mock.lastCall![0].model.units).toBe(256);
+  });
+
+  it('leaves optional fields empty as "none"', async () => {
+    const onchange = vi.fn();
+    render(ConfigForm, { onchange });
+    await fireEvent.input(screen.getByRole('spinbutton', { name: /Max steps/ }), { target: { value: '500' } });
+    expect(onchange.mock.lastCall![0].train).toMatchObject({ maxSteps: 500, seed: null });
+  });
+});
+
+function run(id: number, bestValLoss: number | null, cell: 'lstm' | 'gru' = 'lstm'): RunSummary {
+  const config = RunConfigSchema.parse({ model: { cell } });
+  return {
+    id, datasetId: 1, datasetName: 'corpus', task: 'generate', config, backend: 'wasm', status: 'finished', step: 10, totalSteps: 10, epoch: 0,
+    lastTrainLoss: 1, bestValLoss, parameters: 1000, error: null, createdAt: '', startedAt: null, updatedAt: '', finishedAt: null, trainSeconds: 5,
+  };
+}
+
+describe('RunsTable', () => {
+  const ids = () => screen.getAllByRole('button', { name: /^#\d+$/ }).map((b) => b.textContent);
+
+  it('sorts by a column, toggles the direction, and keeps runs without a value last', async () => {
+    render(RunsTable, { runs: [run(1, 2.5), run(2, null), run(3, 1.5)], selected: [], openId: null, onselect: () => {}, onopen: () => {} });
+    expect(ids()).toEqual(['#3', '#2', '#1']); // newest first
+    await fireEvent.click(screen.getByRole('button', { name: 'Best val. loss' }));
+    expect(ids()).toEqual(['#3', '#1', '#2']);
+    await fireEvent.click(screen.getByRole('button', { name: /Best val. loss/ }));
+    expect(ids()).toEqual(['#1', '#3', '#2']);
+  });
+
+  it('ticks runs for comparison and opens one', async () => {
+    const onselect = vi.fn();
+    const onopen = vi.fn();
+    render(RunsTable, { runs: [run(1, 2), run(2, 1, 'gru')], selected: [1], openId: null, onselect, onopen });
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Compare run 2' }));
+    expect(onselect).toHaveBeenCalledWith([1, 2]);
+    await fireEvent.click(screen.getByRole('button', { name: '#2' }));
+    expect(onopen).toHaveBeenCalledWith(2);
+  });
+});
+
+describe('ProgressBar and CharsetTable', () => {
+  it('exposes progress to assistive technology', () => {
+    render(ProgressBar, { value: 30, max: 120, label: 'step 30 / 120' });
+    const bar = screen.getByRole('progressbar', { name: 'step 30 / 120' });
+    expect(bar.getAttribute('aria-valuenow')).toBe('30');
+    expect(bar.getAttribute('aria-valuemax')).toBe('120');
+  });
+
+  it('names invisible characters and marks those beyond the cap as unknown', () => {
+    const dataset = {
+      id: 1, name: 'x', kind: 'text', sourcePath: '/x', sha256: '', bytes: 10, chars: 10, files: 1, distinctChars: 3, charsetSize: 3, maxCharset: 2,
+      unknownChars: 1, encoding: 'utf-8', createdAt: '',
+      charCounts: [{ char: ' ', count: 6 }, { char: '\n', count: 3 }, { char: '你', count: 1 }],
+    } satisfies DatasetDetail;
+    render(CharsetTable, { dataset });
+    expect(screen.getByText('(space)')).toBeTruthy();
+    expect(screen.getByText('↵ newline')).toBeTruthy();
+    const rare = screen.getByText('你').closest('tr')!;
+    expect(rare.classList.contains('unknown')).toBe(true);
+    expect(rare.textContent).toMatch(/10\.00%\s*· unknown/);
+    expect(screen.getByText('(space)').closest('tr')!.classList.contains('unknown')).toBe(false);
+  });
+});

@@ -1,0 +1,172 @@
+// End to end in headless Chromium against `rnn-studio serve` with the real core and a temporary data
+// home — no mocked API. Screenshots of each screen go to test-artifacts/screenshots/.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CLI, ROOT, tempDir } from '../helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const SHOTS = join(ARTIFACTS, 'screenshots');
+const dir = tempDir();
+const home = join(dir.path, 'home');
+const loopReport = join(dir.path, 'event-loop.json');
+let browser: Browser | null = null;
+const servers: ChildProcess[] = [];
+
+after(async () => {
+  await browser?.close();
+  for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
+  dir.cleanup();
+});
+
+/** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
+function serve(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--home', home, '--no-open'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = out.match(/^RNN Studio at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
+  });
+}
+
+async function openPage(url: string): Promise<Page> {
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+  await page.goto(url);
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const screen = (page: Page, name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click();
+const progressStep = async (page: Page) => Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
+const chartPoints = async (page: Page) => Number(await page.locator('figure.chart').first().getAttribute('data-points'));
+
+async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function fillConfig(page: Page, values: Record<string, string>) {
+  for (const [name, value] of Object.entries(values)) await page.locator(`input[name=${name}]`).fill(value);
+}
+
+test('from the sample corpus to streamed samples, surviving a killed server', async (t) => {
+  assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
+  mkdirSync(SHOTS, { recursive: true });
+  let server = await serve();
+  let page = await openPage(server.url);
+
+  await t.test('first launch offers the sample corpus, and importing it shows the text and its charset', async () => {
+    await page.getByRole('button', { name: 'Use the sample corpus' }).click();
+    await page.getByText('State of the Union (sample)').first().waitFor();
+    await page.getByTestId('preview').filter({ hasText: 'George Washington, 1790' }).waitFor();
+    await page.getByRole('table', { name: 'Charset' }).getByText('(space)').waitFor();
+    await shot(page, 'datasets');
+  });
+
+  await t.test('a tiny model trains: the chart gains points and the progress bar moves; pause, resume, stop', async () => {
+    await screen(page, 'Train');
+    await fillConfig(page, { layers: '1', units: '32', embedding: '16', seqLen: '32', batch: '16', maxSteps: '100000', evalEvery: '10', sampleEvery: '30', checkpointEvery: '20', seed: '3' });
+    await page.getByRole('button', { name: 'Estimate size and time' }).click();
+    await page.getByText(/chars\/s on (wasm|cpu|node)/).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await until('the chart to show points', async () => (await chartPoints(page)) >= 2);
+    const firstPoints = await chartPoints(page);
+    const firstStep = await progressStep(page);
+    await until('more points and steps', async () => (await chartPoints(page)) > firstPoints + 2 && (await progressStep(page)) > firstStep + 20);
+    await page.getByText(/^step \d+$/).first().waitFor(); // a training-time sample appeared
+    await shot(page, 'train');
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId('run-status').filter({ hasText: 'paused' }).waitFor();
+    const pausedAt = await progressStep(page);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await progressStep(page), pausedAt, 'no steps while paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await until('training to continue after resume', async () => (await progressStep(page)) > pausedAt + 5);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByTestId('run-status').filter({ hasText: 'stopped' }).waitFor();
+  });
+
+  await t.test('sampling with a fixed seed streams the text in, and the same seed gives the same text', async () => {
+    await screen(page, 'Sample');
+    await page.getByLabel('Seed').fill('11');
+    await page.getByLabel('Length').fill('4000');
+    await page.getByLabel('Prime').fill('The ');
+    const output = page.getByTestId('sample-output');
+    // Record every length the output takes as chunks arrive.
+    await output.evaluate((el) => {
+      const seen: number[] = [];
+      (window as unknown as { seen: number[] }).seen = seen;
+      new MutationObserver(() => seen.push(el.textContent!.length)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await until('generation to finish', async () => (await page.getByRole('button', { name: 'Generate' }).isEnabled()) && ((await output.textContent())?.length ?? 0) >= 4004);
+    const first = (await output.textContent())!;
+    assert.ok(first.startsWith('The '));
+    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+    const partial = seen.filter((n) => n > 4 && n < first.length);
+    assert.ok(partial.length >= 3, `the text grew in steps while streaming (lengths seen: ${seen.slice(0, 10).join(', ')})`);
+    await shot(page, 'sample');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await until('the second generation', async () => (await page.getByRole('button', { name: 'Generate' }).isEnabled()) && (await page.locator('details').count()) >= 2);
+    assert.equal(await output.textContent(), first);
+  });
+
+  await t.test('the run is in Runs with its curve', async () => {
+    await screen(page, 'Runs');
+    await page.getByRole('button', { name: '#1' }).click();
+    await page.getByTestId('detail-status').filter({ hasText: 'stopped' }).waitFor();
+    assert.ok((await chartPoints(page)) > 2);
+    await shot(page, 'runs');
+  });
+
+  await t.test('a run whose server was killed mid-run shows as interrupted and resumes', async () => {
+    await screen(page, 'Train');
+    await fillConfig(page, { layers: '1', units: '32', embedding: '16', seqLen: '32', batch: '16', maxSteps: '100000', checkpointEvery: '20', seed: '5' });
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByRole('region', { name: 'Training run 2' }).getByRole('progressbar').waitFor();
+    await until('a checkpoint (step 25)', async () => (await progressStep(page)) >= 25);
+    server.child.kill('SIGKILL');
+    await page.close();
+
+    server = await serve({ RNN_STUDIO_EVENT_LOOP_REPORT: loopReport });
+    page = await openPage(server.url);
+    await screen(page, 'Runs');
+    await page.getByRole('button', { name: '#2' }).click();
+    await page.getByTestId('detail-status').waitFor();
+    await shot(page, 'runs-interrupted');
+    assert.equal(await page.getByTestId('detail-status').textContent(), 'interrupted');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByTestId('run-status').filter({ hasText: 'running' }).waitFor();
+    const resumedFrom = await progressStep(page);
+    assert.ok(resumedFrom >= 20, `resumed from the checkpoint at step ${resumedFrom}`);
+    await until('steps after the resume', async () => (await progressStep(page)) > resumedFrom + 30);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByTestId('run-status').filter({ hasText: 'stopped' }).waitFor();
+  });
+
+  server.child.kill('SIGINT');
+  await new Promise((r) => server.child.once('exit', r));
+  const loop = JSON.parse(readFileSync(loopReport, 'utf8')) as { maxMs: number; p99Ms: number };
+  t.diagnostic(`serve process event loop during training: max ${loop.maxMs} ms, p99 ${loop.p99Ms} ms (target < 50 ms)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  (await import('node:fs')).writeFileSync(join(ARTIFACTS, 'event-loop.json'), JSON.stringify(loop, null, 2));
+});
