@@ -7,6 +7,7 @@ import type {
   BackendName,
   CheckpointRecord,
   Dataset,
+  EvaluationRecord,
   DatasetDetail,
   MetricPoint,
   RunDetail,
@@ -37,6 +38,34 @@ export interface ImportRequest {
   maxCharset?: number;
   /** Read a legacy encoding (e.g. windows-1252); UTF-8 and UTF-16 with a BOM need no flag. */
   encoding?: string;
+  /**
+   * 'text' (a corpus for generators) or a labelled format for classifiers. Default: from the file's
+   * extension (.csv, .tsv, .jsonl are labelled), else text.
+   */
+  format?: DatasetFormat;
+  /** Labelled tables: the columns holding the text and the label (default: those named text / label). */
+  textColumn?: string;
+  labelColumn?: string;
+  /** 'folders': each line of each file is one example (default: each file is one). */
+  perLine?: boolean;
+}
+
+export type DatasetFormat = 'text' | 'csv' | 'tsv' | 'jsonl' | 'folders';
+
+/** A table's columns and first rows, to choose the text and label columns before importing. */
+export interface InspectReply {
+  format: DatasetFormat;
+  columns: string[];
+  rows: Array<Record<string, string>>;
+  total: number;
+}
+
+export interface ClassifyReply {
+  /** Class names, in the order of each result's probabilities. */
+  labels: string[];
+  results: Array<{ text: string; label: string; probabilities: number[] }>;
+  /** Training step of the checkpoint used. */
+  step: number;
 }
 
 export interface ImportReply {
@@ -75,6 +104,7 @@ export interface Api {
   'datasets:get': { request: { id: number }; reply: DatasetDetail };
   'datasets:import': { request: ImportRequest; reply: ImportReply };
   'datasets:preview': { request: { id: number; chars?: number }; reply: { text: string; truncated: boolean } };
+  'datasets:inspect': { request: { path?: string; uploadId?: string; format?: DatasetFormat }; reply: InspectReply };
   'datasets:delete': { request: { id: number; force?: boolean }; reply: { deletedRuns: number[] } };
   'runs:list': { request: Record<string, never>; reply: RunSummary[] };
   'runs:get': { request: { id: number }; reply: RunDetail };
@@ -90,6 +120,13 @@ export interface Api {
     reply: SampleRecord;
   };
   'samples:list': { request: { runId: number }; reply: SampleRecord[] };
+  /** A classifier's class probabilities for each text. */
+  'runs:classify': { request: { runId: number; checkpointId?: number; texts: string[] }; reply: ClassifyReply };
+  /** A classifier measured on a labelled file: accuracy, macro-F1, per class, confusion, mistakes. */
+  'runs:evaluate': {
+    request: { runId: number; checkpointId?: number } & Omit<ImportRequest, 'name' | 'maxCharset'>;
+    reply: EvaluationRecord;
+  };
   /** A native open dialog: only the desktop app has one (the bridge answers "not available"). */
   'dialog:open': { request: { kind: 'file' | 'folder' }; reply: { path: string | null } };
 }
@@ -104,6 +141,7 @@ export interface ApiEvents {
   'run:metrics': { runId: number; point: MetricPoint };
   'run:sample': { runId: number; sample: SampleRecord };
   'run:checkpoint': { runId: number; checkpoint: CheckpointRecord };
+  'run:evaluation': { runId: number; evaluation: EvaluationRecord };
   'run:status': { runId: number; status: RunStatus; error: string | null };
   /** Text of a `samples:generate` call as it is generated, tagged with the caller's requestId. */
   'sample:chunk': { requestId: string; text: string };
@@ -119,6 +157,7 @@ export const EVENT_NAMES = [
   'run:metrics',
   'run:sample',
   'run:checkpoint',
+  'run:evaluation',
   'run:status',
   'sample:chunk',
   'menu:command',

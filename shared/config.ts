@@ -9,6 +9,9 @@ export type CellType = (typeof CELL_TYPES)[number];
 export const TASKS = ['generate', 'classify'] as const;
 export type Task = (typeof TASKS)[number];
 
+export const POOLINGS = ['last', 'mean', 'max'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const ModelConfigSchema = z.object({
@@ -22,6 +25,10 @@ export const ModelConfigSchema = z.object({
   embedding: int(1, 1024).default(64),
   /** Dropout rate between layers and before the output layer, 0 (off) to 0.9. */
   dropout: z.number().min(0).max(0.9).default(0),
+  /** Classifiers: each layer also reads the text right to left; the two directions' states are joined. */
+  bidirectional: z.boolean().default(false),
+  /** Classifiers: what of the top layer feeds the output — its last state, or the mean or max over time. */
+  pooling: z.enum(POOLINGS).default('last'),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
@@ -58,14 +65,25 @@ export const TrainConfigSchema = z.object({
   logEvery: int(1, 100_000).default(10),
   /** Checkpoints kept on disk besides the best one (by validation loss). */
   keepCheckpoints: int(1, 1000).default(3),
+  /** Classifiers: characters read per text; longer texts are truncated, shorter ones padded (and masked). */
+  maxLen: int(1, 100_000).default(256),
+  /** Classifiers: 'balanced' weighs each class's loss by the inverse of its frequency. */
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+  /** Classifiers: stop after this many epochs without a better validation loss; 0 = never stop early. */
+  patience: int(0, 10_000).default(3),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-export const RunConfigSchema = z.object({
-  task: z.enum(TASKS).default('generate'),
-  model: ModelConfigSchema.default(() => ModelConfigSchema.parse({})),
-  train: TrainConfigSchema.default(() => TrainConfigSchema.parse({})),
-});
+export const RunConfigSchema = z
+  .object({
+    task: z.enum(TASKS).default('generate'),
+    model: ModelConfigSchema.default(() => ModelConfigSchema.parse({})),
+    train: TrainConfigSchema.default(() => TrainConfigSchema.parse({})),
+  })
+  .refine((c) => c.task === 'classify' || !c.model.bidirectional, {
+    message: 'a generator reads left to right: bidirectional layers are for classifiers (--task classify)',
+    path: ['model', 'bidirectional'],
+  });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 /** A run config as a caller may give it: any field may be left out to take its default. */
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

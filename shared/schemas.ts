@@ -5,6 +5,19 @@ import { RunConfigSchema, SampleParamsSchema } from './config.ts';
 import type { Api, Channel } from './api.ts';
 
 const id = z.number().int().positive();
+const format = z.enum(['text', 'csv', 'tsv', 'jsonl', 'folders']);
+const uploadId = z.string().regex(/^[0-9a-f-]{36}$/, 'not an upload id');
+const source = {
+  path: z.string().min(1, 'a path is required').optional(),
+  uploadId: uploadId.optional(),
+  encoding: z.string().min(1).max(40).optional(),
+  format: format.optional(),
+  textColumn: z.string().min(1).max(200).optional(),
+  labelColumn: z.string().min(1).max(200).optional(),
+  perLine: z.boolean().optional(),
+};
+const oneSource = { message: 'give a path or an uploadId (one of them)' };
+const hasOneSource = (r: { path?: string; uploadId?: string }) => (r.path === undefined) !== (r.uploadId === undefined);
 const empty = z.object({}).strict();
 
 export const RequestSchemas = {
@@ -12,15 +25,13 @@ export const RequestSchemas = {
   'datasets:list': empty,
   'datasets:get': z.object({ id }).strict(),
   'datasets:import': z
-    .object({
-      path: z.string().min(1, 'a path is required').optional(),
-      uploadId: z.string().regex(/^[0-9a-f-]{36}$/, 'not an upload id').optional(),
-      name: z.string().trim().min(1).max(200).optional(),
-      maxCharset: z.number().int().min(1).max(65_534).optional(),
-      encoding: z.string().min(1).max(40).optional(),
-    })
+    .object({ ...source, name: z.string().trim().min(1).max(200).optional(), maxCharset: z.number().int().min(1).max(65_534).optional() })
     .strict()
-    .refine((r) => (r.path === undefined) !== (r.uploadId === undefined), { message: 'give a path or an uploadId (one of them)' }),
+    .refine(hasOneSource, oneSource),
+  'datasets:inspect': z
+    .object({ path: source.path, uploadId: source.uploadId, format: format.optional() })
+    .strict()
+    .refine(hasOneSource, oneSource),
   'datasets:preview': z.object({ id, chars: z.number().int().min(1).max(1_000_000).optional() }).strict(),
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
   'runs:list': empty,
@@ -43,6 +54,13 @@ export const RequestSchemas = {
     .strict(),
   'samples:list': z.object({ runId: id }).strict(),
   'dialog:open': z.object({ kind: z.enum(['file', 'folder']) }).strict(),
+  'runs:classify': z
+    .object({ runId: id, checkpointId: id.optional(), texts: z.array(z.string().max(1_000_000)).min(1, 'give at least one text').max(100_000) })
+    .strict(),
+  'runs:evaluate': z
+    .object({ runId: id, checkpointId: id.optional(), ...source })
+    .strict()
+    .refine(hasOneSource, oneSource),
 } satisfies { [C in Channel]: z.ZodType };
 
 /** Deep schemas for the parts typed as unknown above (so their messages name nested fields). */

@@ -3,10 +3,19 @@ import type { RunConfig, SampleParams, Task } from './config.ts';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 
+export interface LengthStats {
+  min: number;
+  median: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
 export interface Dataset {
   id: number;
   name: string;
-  kind: 'text';
+  /** 'text': a corpus for generators; 'labelled': examples with labels, for classifiers. */
+  kind: 'text' | 'labelled';
   /** Where the user imported it from (file or folder); the content itself lives in the data home. */
   sourcePath: string;
   /** SHA-256 of the stored UTF-8 text: importing the same text twice stores it once. */
@@ -27,6 +36,11 @@ export interface Dataset {
   unknownChars: number;
   /** Encoding the source was read as. */
   encoding: string;
+  /** Labelled datasets: the source format, examples, classes (sorted by name) and text lengths. */
+  format: 'text' | 'csv' | 'tsv' | 'jsonl' | 'folders';
+  examples: number | null;
+  labels: Array<{ label: string; count: number }> | null;
+  lengths: LengthStats | null;
   createdAt: string;
 }
 
@@ -83,6 +97,9 @@ export interface MetricPoint {
   perplexity: number | null;
   charsPerSec: number | null;
   lr: number;
+  /** Classifiers: accuracy and macro-F1 on validation, when it was measured. */
+  valAccuracy: number | null;
+  valMacroF1: number | null;
   at: string;
 }
 
@@ -115,8 +132,49 @@ export interface CheckpointRecord {
   createdAt: string;
 }
 
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Misclassified {
+  text: string;
+  label: string;
+  predicted: string;
+  /** Probability the model gave its (wrong) prediction. */
+  confidence: number;
+}
+
+/** A classifier measured on labelled text: its validation split during training, or a file. */
+export interface EvaluationRecord {
+  id: number;
+  runId: number;
+  step: number;
+  epoch: number;
+  source: 'validation' | 'file';
+  /** The evaluated file, for source 'file'. */
+  path: string | null;
+  examples: number;
+  loss: number | null;
+  accuracy: number;
+  macroF1: number;
+  labels: string[];
+  /** Rows: true class; columns: predicted class (both in `labels` order). */
+  confusion: number[][];
+  perClass: ClassMetrics[];
+  /** Up to 100, most confident mistakes first. */
+  misclassified: Misclassified[];
+  createdAt: string;
+}
+
 export interface RunDetail extends RunSummary {
   metrics: MetricPoint[];
   samples: SampleRecord[];
   checkpoints: CheckpointRecord[];
+  evaluations: EvaluationRecord[];
+  /** Classifiers: the class names, in output order. */
+  labels: string[] | null;
 }

@@ -1,16 +1,18 @@
 // The typed protocol between the core and an engine worker thread. Training never runs on the caller's
 // event loop: the core posts commands, the worker answers with events.
 import type { RunConfig, SampleParams } from './config.ts';
-import type { BackendName, CheckpointReason } from './types.ts';
+import type { BackendName, CheckpointReason, ClassMetrics, Misclassified } from './types.ts';
 
 export interface StartTraining {
   type: 'start';
   runId: number;
   config: RunConfig;
-  /** The dataset's stored UTF-8 text. */
+  /** The dataset's stored content: UTF-8 text (generators) or JSONL examples (classifiers). */
   corpusPath: string;
   /** The model's vocabulary: index → character; '' is the unknown symbol. */
   vocab: string[];
+  /** Classifiers: the class names, in output order. */
+  labels: string[] | null;
   /** Folder the run's checkpoints go to. */
   checkpointDir: string;
   /** Resume from this checkpoint (weights, optimizer, data position, RNG); null = fresh weights. */
@@ -43,10 +45,19 @@ export interface ProbeRequest {
   config: RunConfig;
   corpusPath: string;
   vocab: string[];
+  labels: string[] | null;
   steps: number;
 }
 
-export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | { type: 'shutdown' };
+/** Class probabilities for texts from a classifier's checkpoint. */
+export interface ClassifyRequest {
+  type: 'classify';
+  requestId: number;
+  checkpointPath: string;
+  texts: string[];
+}
+
+export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | ClassifyRequest | { type: 'shutdown' };
 
 export interface ProgressEvent {
   type: 'progress';
@@ -71,6 +82,24 @@ export interface MetricsEvent {
   perplexity: number | null;
   charsPerSec: number | null;
   lr: number;
+  /** Classifiers, when validation was measured. */
+  valAccuracy: number | null;
+  valMacroF1: number | null;
+}
+
+/** A classifier's report on its validation split (at each epoch's end). */
+export interface EvaluationEvent {
+  type: 'evaluation';
+  step: number;
+  epoch: number;
+  loss: number;
+  examples: number;
+  accuracy: number;
+  macroF1: number;
+  labels: string[];
+  confusion: number[][];
+  perClass: ClassMetrics[];
+  misclassified: Misclassified[];
 }
 
 export interface TrainingSampleEvent {
@@ -111,11 +140,14 @@ export type WorkerEvent =
   | MetricsEvent
   | TrainingSampleEvent
   | CheckpointEvent
+  | EvaluationEvent
   | { type: 'status'; status: 'running' | 'paused' }
-  | { type: 'finished'; reason: 'completed' | 'stopped'; step: number; finalLoss: number | null; valLoss: number | null }
+  | { type: 'finished'; reason: 'completed' | 'stopped' | 'early-stopped'; step: number; finalLoss: number | null; valLoss: number | null }
   | { type: 'failed'; message: string }
   | { type: 'sample-chunk'; requestId: number; text: string }
   | { type: 'sample-done'; requestId: number; text: string; step: number; backend: BackendName }
   | { type: 'sample-failed'; requestId: number; message: string }
   | { type: 'probe-done'; requestId: number; secondsPerStep: number; stepsPerEpoch: number; backend: BackendName }
-  | { type: 'probe-failed'; requestId: number; message: string };
+  | { type: 'probe-failed'; requestId: number; message: string }
+  | { type: 'classify-done'; requestId: number; labels: string[]; probabilities: number[][]; step: number }
+  | { type: 'classify-failed'; requestId: number; message: string };

@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { ApiError, type ImportReply, type ImportRequest } from '../../shared/api.ts';
+import { ApiError, type DatasetFormat, type ImportReply, type ImportRequest, type InspectReply } from '../../shared/api.ts';
+import type { Dataset } from '../../shared/types.ts';
 import { buildCharset, countChars, CorpusError, decodeText } from '../engine/index.ts';
+import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFormat } from '../engine/labelled-data.ts';
 import { writeFileAtomic } from '../engine/checkpoint.ts';
 import type { Store } from '../db/index.ts';
 import { homePaths } from './home.ts';
@@ -57,11 +59,83 @@ function readCorpus(path: string, encoding?: string): ReadCorpus {
   return { text, files: files.length, encoding: [...encodings].join(', ') };
 }
 
+/** The format to read `source` as: the one asked for, else by extension (.csv/.tsv/.jsonl), else text. */
+export function formatOf(source: string, asked: DatasetFormat | undefined): DatasetFormat {
+  if (asked) return asked;
+  try {
+    return guessFormat(source) === 'folders' ? 'text' : (guessFormat(source) ?? 'text');
+  } catch {
+    throw new ApiError('bad-input', `${source}: no such file or folder`);
+  }
+}
+
+/** Turns a refused file into an error the user sees, keeping other failures as they are. */
+export function asInput<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CorpusError) throw new ApiError('bad-input', err.message);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('bad-input', `${(err as NodeJS.ErrnoException).path}: no such file or folder`);
+    throw err;
+  }
+}
+
+export function inspectSource(source: string, asked: DatasetFormat | undefined): InspectReply {
+  const format = formatOf(source, asked);
+  if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') throw new ApiError('bad-input', `${source}: only CSV, TSV and JSONL files have columns to inspect`);
+  return { format, ...asInput(() => inspectTable(source, format)) };
+}
+
 /** Imports `source` (already resolved from a path or an upload). */
 export function importCorpus(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
-  const maxCharset = req.maxCharset ?? DEFAULT_MAX_CHARSET;
+  const format = formatOf(source, req.format);
+  return format === 'text' ? importText(home, store, source, req) : importLabelled(home, store, source, req, format);
+}
+
+interface Content {
+  kind: 'text' | 'labelled';
+  format: DatasetFormat;
+  /** What is stored: the text, or the examples as JSONL. */
+  stored: string;
+  /** The characters the charset is counted over. */
+  text: string;
+  files: number;
+  encoding: string;
+  examples: number | null;
+  labels: Dataset['labels'];
+  lengths: Dataset['lengths'];
+  warnings: string[];
+}
+
+function importText(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
   const { text, files, encoding } = readCorpus(source, req.encoding);
-  const bytes = Buffer.from(text, 'utf8');
+  return recordDataset(home, store, source, req, { kind: 'text', format: 'text', stored: text, text, files, encoding, examples: null, labels: null, lengths: null, warnings: [] });
+}
+
+function importLabelled(home: string, store: Store, source: string, req: ImportRequest, format: LabelledFormat): ImportReply {
+  const examples = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
+  const stats = labelledStats(examples);
+  const stored = examples.map((e) => `${JSON.stringify({ text: e.text, label: e.label })}\n`).join('');
+  const files = format === 'folders' && !req.perLine ? examples.length : 1;
+  return recordDataset(home, store, source, req, {
+    kind: 'labelled',
+    format,
+    stored,
+    text: examples.map((e) => e.text).join(''),
+    files,
+    encoding: req.encoding ?? 'utf-8',
+    examples: stats.examples,
+    labels: stats.labels,
+    lengths: stats.lengths,
+    warnings: stats.warnings,
+  });
+}
+
+/** Stores content-addressed content and records the dataset; nothing is left behind if that fails. */
+function recordDataset(home: string, store: Store, source: string, req: ImportRequest, c: Content): ImportReply {
+  const maxCharset = req.maxCharset ?? DEFAULT_MAX_CHARSET;
+  const { text, files, encoding } = c;
+  const bytes = Buffer.from(c.stored, 'utf8');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 
   const existing = store.datasets.findSame(sha256, maxCharset);
@@ -71,7 +145,7 @@ export function importCorpus(home: string, store: Store, source: string, req: Im
 
   const { chars, counts } = countChars(text);
   const charset = buildCharset(counts, maxCharset);
-  const warnings: string[] = [];
+  const warnings = [...c.warnings];
   if (charset.droppedDistinct > 0) {
     const share = ((100 * charset.unknownChars) / chars).toFixed(2);
     warnings.push(
@@ -81,12 +155,17 @@ export function importCorpus(home: string, store: Store, source: string, req: Im
 
   const paths = homePaths(home);
   mkdirSync(paths.datasets, { recursive: true });
-  const contentPath = join(paths.datasets, `${sha256}.txt`);
+  const contentPath = join(paths.datasets, `${sha256}.${c.kind === 'text' ? 'txt' : 'jsonl'}`);
   const wroteContent = !existsSync(contentPath);
   if (wroteContent) writeFileAtomic(contentPath, bytes);
   try {
     const id = store.datasets.insert({
-      name: req.name ?? basename(source).replace(/\.(txt|text|md)$/i, ''),
+      name: req.name ?? basename(source).replace(/\.(txt|text|md|csv|tsv|jsonl|ndjson)$/i, ''),
+      kind: c.kind,
+      format: c.format,
+      examples: c.examples,
+      labels: c.labels,
+      lengths: c.lengths,
       sourcePath: source,
       sha256,
       contentPath,

@@ -1,10 +1,12 @@
 // Short engine jobs — sampling, and the probe steps behind a run's estimate — go to one long-lived
 // engine worker (spawned on first use), so they never block the caller's event loop and a loaded
 // model is reused between requests.
-import { ApiError, type ApiEvents, type RunEstimate } from '../../shared/api.ts';
+import { ApiError, type ApiEvents, type ClassifyReply, type RunEstimate } from '../../shared/api.ts';
 import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParamsInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
-import type { SampleRecord } from '../../shared/types.ts';
+import type { CheckpointRecord, EvaluationRecord, SampleRecord } from '../../shared/types.ts';
+import { classificationReport } from '../engine/metrics.ts';
+import type { Example } from '../engine/labelled-data.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
 import { randomSeed } from '../engine/rng.ts';
@@ -81,13 +83,7 @@ export class EngineJobs {
     const parsed = SampleParamsSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const params = { ...parsed.data, seed: parsed.data.seed ?? randomSeed() };
-    const checkpoint = checkpointId !== undefined ? this.store.checkpoints.get(checkpointId) : this.store.checkpoints.latest(runId);
-    if (!checkpoint || checkpoint.runId !== runId) {
-      throw new ApiError(
-        'not-found',
-        checkpointId !== undefined ? `run ${runId} has no checkpoint ${checkpointId}` : `run ${runId} has no checkpoint yet: wait for its first one, or use "checkpoint now"`,
-      );
-    }
+    const checkpoint = this.checkpointOf(runId, checkpointId);
     const result = (await this.request(
       (id) => ({ type: 'sample', requestId: id, checkpointPath: checkpoint.path, params, stream: requestId !== undefined }),
       requestId,
@@ -116,14 +112,18 @@ export class EngineJobs {
     config.train.seed ??= 1;
     const { model: m, train: t } = config;
     const V = content.vocab.length;
-    const parameters = countParameters(V, m);
+    const classify = config.task === 'classify';
+    const outputs = classify ? content.labels!.length : V;
+    const parameters = countParameters(V, m, outputs);
     const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
     const G = GATES[m.cell];
+    const dirs = m.bidirectional ? 2 : 1;
     // Weights, gradients and Adam's two moments; activations kept for backprop (inputs, gates, states,
-    // logits and their softmax), float32.
-    const activations = t.batch * t.seqLen * (m.embedding + m.layers * (G + 3) * m.units + 3 * V);
+    // and the logits with their softmax), float32. Classifiers read up to maxLen characters per text.
+    const steps = classify ? Math.min(t.maxLen, dataset.lengths?.max ?? t.maxLen) : t.seqLen;
+    const activations = t.batch * steps * (m.embedding + dirs * m.layers * (G + 3) * m.units) + t.batch * (classify ? 1 : steps) * 3 * outputs;
     const memoryBytes = 4 * (4 * parameters + activations);
-    const probe = (await this.request((id) => ({ type: 'probe', requestId: id, config, corpusPath: content.contentPath, vocab: content.vocab, steps: 3 }))) as Extract<
+    const probe = (await this.request((id) => ({ type: 'probe', requestId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, steps: 3 }))) as Extract<
       WorkerEvent,
       { type: 'probe-done' }
     >;
@@ -137,9 +137,66 @@ export class EngineJobs {
       stepsPerEpoch: probe.stepsPerEpoch,
       secondsPerStep: probe.secondsPerStep,
       secondsPerEpoch: probe.secondsPerStep * probe.stepsPerEpoch,
-      charsPerSec: (t.batch * t.seqLen) / probe.secondsPerStep,
+      charsPerSec: (t.batch * steps) / probe.secondsPerStep,
       backend: probe.backend,
     };
+  }
+
+  /** Class probabilities of texts from a classifier run's checkpoint (latest unless given). */
+  async classify(runId: number, checkpointId: number | undefined, texts: string[]): Promise<ClassifyReply> {
+    const checkpoint = this.checkpointOf(runId, checkpointId);
+    if (this.store.runs.get(runId)!.task !== 'classify') throw new ApiError('bad-input', `run ${runId} is a generator: sample from it instead`);
+    const e = (await this.request((id) => ({ type: 'classify', requestId: id, checkpointPath: checkpoint.path, texts }))) as Extract<WorkerEvent, { type: 'classify-done' }>;
+    return {
+      labels: e.labels,
+      step: e.step,
+      results: texts.map((text, i) => {
+        const p = e.probabilities[i];
+        return { text, label: e.labels[p.indexOf(Math.max(...p))], probabilities: p };
+      }),
+    };
+  }
+
+  /** Measures a classifier on a labelled file and records the evaluation. */
+  async evaluate(runId: number, checkpointId: number | undefined, source: string, examples: Example[]): Promise<EvaluationRecord> {
+    const checkpoint = this.checkpointOf(runId, checkpointId);
+    const reply = await this.classify(runId, checkpoint.id, examples.map((e) => e.text));
+    const index = new Map(reply.labels.map((l, i) => [l, i]));
+    const unknown = [...new Set(examples.map((e) => e.label).filter((l) => !index.has(l)))];
+    if (unknown.length) throw new ApiError('bad-input', `${source}: labels this model does not know: ${unknown.slice(0, 10).join(', ')} (it knows ${reply.labels.join(', ')})`);
+    const truth = examples.map((e) => index.get(e.label)!);
+    const predicted = reply.results.map((r) => index.get(r.label)!);
+    const report = classificationReport(reply.labels, truth, predicted);
+    const loss = -truth.reduce((s, c, i) => s + Math.log(Math.max(reply.results[i].probabilities[c], 1e-12)), 0) / truth.length;
+    const misclassified = reply.results
+      .map((r, i) => ({ text: r.text, label: examples[i].label, predicted: r.label, confidence: Math.max(...r.probabilities) }))
+      .filter((m) => m.label !== m.predicted)
+      .sort((a, b) => b.confidence - a.confidence)
+      .slice(0, 100);
+    const id = this.store.evaluations.insert({
+      runId,
+      step: reply.step,
+      epoch: checkpoint.epoch,
+      source: 'file',
+      path: source,
+      examples: examples.length,
+      loss,
+      ...report,
+      misclassified,
+    });
+    return this.store.evaluations.get(id)!;
+  }
+
+  private checkpointOf(runId: number, checkpointId: number | undefined): CheckpointRecord {
+    if (!this.store.runs.get(runId)) throw new ApiError('not-found', `there is no run ${runId}`);
+    const checkpoint = checkpointId !== undefined ? this.store.checkpoints.get(checkpointId) : this.store.checkpoints.latest(runId);
+    if (!checkpoint || checkpoint.runId !== runId) {
+      throw new ApiError(
+        'not-found',
+        checkpointId !== undefined ? `run ${runId} has no checkpoint ${checkpointId}` : `run ${runId} has no checkpoint yet: wait for its first one, or use "checkpoint now"`,
+      );
+    }
+    return checkpoint;
   }
 
   async close(): Promise<void> {

@@ -49,11 +49,16 @@ export class RunManager {
     const parsed = RunConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const config: RunConfig = parsed.data;
-    if (config.task !== 'generate') throw new ApiError('bad-input', `dataset ${datasetId} is a text corpus: it trains generators (task "generate")`);
+    if (config.task === 'generate' && dataset.kind === 'labelled') {
+      throw new ApiError('bad-input', `dataset ${datasetId} holds labelled examples: it trains classifiers (--task classify)`);
+    }
+    if (config.task === 'classify' && dataset.kind === 'text') {
+      throw new ApiError('bad-input', `dataset ${datasetId} is a text corpus without labels: it trains generators; import a CSV, TSV, JSONL or folder per label to train a classifier`);
+    }
     config.train.seed ??= randomSeed();
     const t = config.train;
     const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
-    if (trainChars < t.seqLen + 1) {
+    if (config.task === 'generate' && trainChars < t.seqLen + 1) {
       throw new ApiError(
         'bad-input',
         `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
@@ -82,6 +87,7 @@ export class RunManager {
       this.store.metrics.deleteAfter(id, checkpoint.step);
       this.store.samples.deleteTrainingAfter(id, checkpoint.step);
       this.store.checkpoints.deleteAfter(id, checkpoint.step);
+      this.store.evaluations.deleteValidationAfter(id, checkpoint.step);
       this.store.runs.updateProgress(id, { step: checkpoint.step, epoch: checkpoint.epoch, lastTrainLoss: checkpoint.trainLoss });
       this.store.runs.recomputeBest(id);
     });
@@ -119,7 +125,7 @@ export class RunManager {
       (message) => finish('failed', message),
     );
     this.active.set(id, { worker, done, lastProgressWrite: 0 });
-    worker.send({ type: 'start', runId: id, config, corpusPath: content.contentPath, vocab: content.vocab, checkpointDir, resumeFrom, maxSteps });
+    worker.send({ type: 'start', runId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, checkpointDir, resumeFrom, maxSteps });
   }
 
   private onEvent(id: number, config: RunConfig, e: WorkerEvent, finish: (s: RunStatus, error: string | null) => void): void {
@@ -163,13 +169,19 @@ export class RunManager {
         this.emit('run:checkpoint', { runId: id, checkpoint: store.checkpoints.get(checkpointId)! });
         break;
       }
+      case 'evaluation': {
+        const { type: _type, ...report } = e;
+        const evaluationId = store.evaluations.insert({ runId: id, source: 'validation', path: null, ...report });
+        this.emit('run:evaluation', { runId: id, evaluation: store.evaluations.get(evaluationId)! });
+        break;
+      }
       case 'status':
         store.runs.setStatus(id, e.status);
         this.emit('run:status', { runId: id, status: e.status, error: null });
         break;
       case 'finished':
         store.runs.updateProgress(id, { step: e.step, epoch: this.require(id).epoch, lastTrainLoss: e.finalLoss });
-        finish(e.reason === 'completed' ? 'finished' : 'stopped', null);
+        finish(e.reason === 'stopped' ? 'stopped' : 'finished', null);
         break;
       case 'failed':
         finish('failed', e.message);

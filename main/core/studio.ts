@@ -18,7 +18,8 @@ import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
 import type { BackendName } from '../../shared/types.ts';
 import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { homePaths } from './home.ts';
-import { importCorpus, previewCorpus } from './importer.ts';
+import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from './importer.ts';
+import { readLabelled } from '../engine/labelled-data.ts';
 import { RunManager } from './runs.ts';
 import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
@@ -79,11 +80,10 @@ export class Studio implements ApiClient {
       'datasets:list': () => store.datasets.list(),
       'datasets:get': ({ id }) => dataset(id),
       'datasets:import': (req) => {
-        if (req.uploadId === undefined) return importCorpus(this.home, store, resolve(req.path!), req);
         try {
-          return importCorpus(this.home, store, this.uploads.importPath(req.uploadId), req);
+          return importCorpus(this.home, store, this.sourcePath(req.path, req.uploadId), req);
         } finally {
-          this.uploads.remove(req.uploadId);
+          if (req.uploadId) this.uploads.remove(req.uploadId);
         }
       },
       'datasets:preview': ({ id, chars }) => {
@@ -103,12 +103,30 @@ export class Studio implements ApiClient {
         return { deletedRuns: runIds };
       },
       'runs:list': () => store.runs.list(),
-      'runs:get': ({ id }) => ({
-        ...run(id),
-        metrics: store.metrics.forRun(id),
-        samples: store.samples.forRun(id),
-        checkpoints: store.checkpoints.forRun(id),
-      }),
+      'datasets:inspect': ({ path, uploadId, format }) => inspectSource(this.sourcePath(path, uploadId), format),
+      'runs:get': ({ id }) => {
+        const summary = run(id);
+        return {
+          ...summary,
+          metrics: store.metrics.forRun(id),
+          samples: store.samples.forRun(id),
+          checkpoints: store.checkpoints.forRun(id),
+          evaluations: store.evaluations.forRun(id),
+          labels: summary.task === 'classify' ? (store.datasets.content(summary.datasetId)?.labels ?? null) : null,
+        };
+      },
+      'runs:classify': ({ runId, checkpointId, texts }) => this.jobs.classify(runId, checkpointId, texts),
+      'runs:evaluate': async (req) => {
+        const source = this.sourcePath(req.path, req.uploadId);
+        try {
+          const format = formatOf(source, req.format);
+          if (format === 'text') throw new ApiError('bad-input', `${source}: evaluating needs labelled examples (CSV, TSV, JSONL, or a folder per label with --format folders)`);
+          const examples = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
+          return await this.jobs.evaluate(req.runId, req.checkpointId, source, examples);
+        } finally {
+          if (req.uploadId) this.uploads.remove(req.uploadId);
+        }
+      },
       'runs:start': ({ datasetId, config }) => this.runs.start(datasetId, config),
       'runs:estimate': ({ datasetId, config }) => this.jobs.estimate(datasetId, config),
       'runs:resume': ({ id, maxSteps }) => this.runs.resume(id, maxSteps),
@@ -128,6 +146,11 @@ export class Studio implements ApiClient {
         throw new ApiError('conflict', 'file dialogs exist only in the desktop app: drop the files here or choose them with the file picker');
       },
     };
+  }
+
+  /** A request's file: a path on this machine, or what a browser uploaded. */
+  private sourcePath(path: string | undefined, uploadId: string | undefined): string {
+    return uploadId !== undefined ? this.uploads.importPath(uploadId) : resolve(path!);
   }
 
   private deleteRun(id: number): void {

@@ -1,10 +1,14 @@
 import type { Database } from 'better-sqlite3';
-import type { CharCount, Dataset, DatasetDetail } from '../../shared/types.ts';
+import type { CharCount, Dataset, DatasetDetail, LengthStats } from '../../shared/types.ts';
 
 interface Row {
   id: number;
   name: string;
-  kind: 'text';
+  kind: 'text' | 'labelled';
+  format: Dataset['format'];
+  examples: number | null;
+  labels: string | null;
+  lengths: string | null;
   source_path: string;
   sha256: string;
   content_path: string;
@@ -21,14 +25,14 @@ interface Row {
   created_at: string;
 }
 
-export interface NewDataset extends Omit<Dataset, 'id' | 'createdAt' | 'kind'> {
+export interface NewDataset extends Omit<Dataset, 'id' | 'createdAt'> {
   contentPath: string;
   vocab: string[];
   charCounts: Array<[string, number]>;
 }
 
-const SUMMARY_COLUMNS = `id, name, kind, source_path, sha256, content_path, bytes, chars, files, distinct_chars,
-  charset_size, max_charset, unknown_chars, encoding, created_at`;
+const SUMMARY_COLUMNS = `id, name, kind, format, examples, labels, lengths, source_path, sha256, content_path, bytes, chars,
+  files, distinct_chars, charset_size, max_charset, unknown_chars, encoding, created_at`;
 
 function toDataset(r: Row): Dataset {
   return {
@@ -45,6 +49,10 @@ function toDataset(r: Row): Dataset {
     maxCharset: r.max_charset,
     unknownChars: r.unknown_chars,
     encoding: r.encoding,
+    format: r.format,
+    examples: r.examples,
+    labels: r.labels ? (JSON.parse(r.labels) as Dataset['labels']) : null,
+    lengths: r.lengths ? (JSON.parse(r.lengths) as LengthStats) : null,
     createdAt: r.created_at,
   };
 }
@@ -55,12 +63,19 @@ export class DatasetTable {
   insert(d: NewDataset): number {
     const info = this.db
       .prepare(
-        `INSERT INTO datasets (name, source_path, sha256, content_path, bytes, chars, files, distinct_chars,
-           charset_size, max_charset, unknown_chars, encoding, vocab, char_counts, created_at)
-         VALUES (@name, @sourcePath, @sha256, @contentPath, @bytes, @chars, @files, @distinctChars,
-           @charsetSize, @maxCharset, @unknownChars, @encoding, @vocab, @charCounts, @createdAt)`,
+        `INSERT INTO datasets (name, kind, format, examples, labels, lengths, source_path, sha256, content_path, bytes, chars,
+           files, distinct_chars, charset_size, max_charset, unknown_chars, encoding, vocab, char_counts, created_at)
+         VALUES (@name, @kind, @format, @examples, @labels, @lengths, @sourcePath, @sha256, @contentPath, @bytes, @chars,
+           @files, @distinctChars, @charsetSize, @maxCharset, @unknownChars, @encoding, @vocab, @charCounts, @createdAt)`,
       )
-      .run({ ...d, vocab: JSON.stringify(d.vocab), charCounts: JSON.stringify(d.charCounts), createdAt: new Date().toISOString() });
+      .run({
+        ...d,
+        labels: d.labels ? JSON.stringify(d.labels) : null,
+        lengths: d.lengths ? JSON.stringify(d.lengths) : null,
+        vocab: JSON.stringify(d.vocab),
+        charCounts: JSON.stringify(d.charCounts),
+        createdAt: new Date().toISOString(),
+      });
     return Number(info.lastInsertRowid);
   }
 
@@ -81,13 +96,17 @@ export class DatasetTable {
     return { ...toDataset(row), charCounts };
   }
 
-  /** What training needs: the stored text and the vocabulary. */
-  content(id: number): { contentPath: string; vocab: string[] } | null {
-    const row = this.db.prepare('SELECT content_path, vocab FROM datasets WHERE id = ?').get(id) as Pick<Row, 'content_path' | 'vocab'> | undefined;
-    return row ? { contentPath: row.content_path, vocab: JSON.parse(row.vocab) as string[] } : null;
+  /** What training needs: the stored content, the vocabulary and (labelled) the class names. */
+  content(id: number): { contentPath: string; vocab: string[]; kind: Dataset['kind']; labels: string[] | null } | null {
+    const row = this.db.prepare('SELECT content_path, vocab, kind, labels FROM datasets WHERE id = ?').get(id) as
+      | Pick<Row, 'content_path' | 'vocab' | 'kind' | 'labels'>
+      | undefined;
+    if (!row) return null;
+    const labels = row.labels ? (JSON.parse(row.labels) as Array<{ label: string }>).map((l) => l.label) : null;
+    return { contentPath: row.content_path, vocab: JSON.parse(row.vocab) as string[], kind: row.kind, labels };
   }
 
-  /** Another dataset with the same text and charset cap (importing twice returns it). */
+  /** Another dataset with the same content and charset cap (importing twice returns it). */
   findSame(sha256: string, maxCharset: number): Dataset | null {
     const row = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS} FROM datasets WHERE sha256 = ? AND max_charset = ? ORDER BY id LIMIT 1`)

@@ -6,6 +6,7 @@ import { RunTable } from './runs.ts';
 import { MetricTable } from './metrics.ts';
 import { CheckpointTable } from './checkpoints.ts';
 import { SampleTable } from './samples.ts';
+import { EvaluationTable } from './evaluations.ts';
 
 export { DatabaseTooNewError, SCHEMA_VERSION } from './migrate.ts';
 export type { NewDataset } from './datasets.ts';
@@ -21,6 +22,7 @@ export class Store {
   readonly metrics: MetricTable;
   readonly checkpoints: CheckpointTable;
   readonly samples: SampleTable;
+  readonly evaluations: EvaluationTable;
 
   private constructor(private readonly db: Database.Database) {
     this.datasets = new DatasetTable(db);
@@ -28,6 +30,7 @@ export class Store {
     this.metrics = new MetricTable(db);
     this.checkpoints = new CheckpointTable(db);
     this.samples = new SampleTable(db);
+    this.evaluations = new EvaluationTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

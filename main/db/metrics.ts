@@ -10,6 +10,8 @@ interface Row {
   perplexity: number | null;
   chars_per_sec: number | null;
   lr: number;
+  val_accuracy: number | null;
+  val_macro_f1: number | null;
   at: string;
 }
 
@@ -22,6 +24,8 @@ const toPoint = (r: Row): MetricPoint => ({
   perplexity: r.perplexity,
   charsPerSec: r.chars_per_sec,
   lr: r.lr,
+  valAccuracy: r.val_accuracy,
+  valMacroF1: r.val_macro_f1,
   at: r.at,
 });
 
@@ -31,8 +35,8 @@ export class MetricTable {
   insert(p: Omit<MetricPoint, 'at'>): void {
     this.db
       .prepare(
-        `INSERT INTO metrics (run_id, step, epoch, train_loss, val_loss, perplexity, chars_per_sec, lr, at)
-         VALUES (@runId, @step, @epoch, @trainLoss, @valLoss, @perplexity, @charsPerSec, @lr, @at)`,
+        `INSERT INTO metrics (run_id, step, epoch, train_loss, val_loss, perplexity, chars_per_sec, lr, val_accuracy, val_macro_f1, at)
+         VALUES (@runId, @step, @epoch, @trainLoss, @valLoss, @perplexity, @charsPerSec, @lr, @valAccuracy, @valMacroF1, @at)`,
       )
       .run({ ...p, at: new Date().toISOString() });
   }

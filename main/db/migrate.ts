@@ -3,8 +3,9 @@
 // newer RNN Studio is refused rather than damaged.
 import type { Database } from 'better-sqlite3';
 import { up as v1 } from './migrations/001-initial.ts';
+import { up as v2 } from './migrations/002-classifiers.ts';
 
-const MIGRATIONS: Array<(db: Database) => void> = [v1];
+const MIGRATIONS: Array<(db: Database) => void> = [v1, v2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class DatabaseTooNewError extends Error {

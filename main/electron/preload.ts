@@ -12,6 +12,7 @@ const api = {
   'datasets:get': call('datasets:get'),
   'datasets:import': call('datasets:import'),
   'datasets:preview': call('datasets:preview'),
+  'datasets:inspect': call('datasets:inspect'),
   'datasets:delete': call('datasets:delete'),
   'runs:list': call('runs:list'),
   'runs:get': call('runs:get'),
@@ -23,6 +24,8 @@ const api = {
   'runs:metrics': call('runs:metrics'),
   'samples:generate': call('samples:generate'),
   'samples:list': call('samples:list'),
+  'runs:classify': call('runs:classify'),
+  'runs:evaluate': call('runs:evaluate'),
   'dialog:open': call('dialog:open'),
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_: unknown, message: { event: EventName; payload: ApiEvents[E] }) => {

@@ -13,6 +13,8 @@ export interface CheckpointState {
   config: RunConfig;
   /** index → character; '' is the unknown symbol. */
   vocab: string[];
+  /** Classifiers: the class names in output order; null for generators. */
+  labels: string[] | null;
   /** Fed to the network before generating when the user gives no prime. */
   startChar: string;
   /** Optimizer steps taken. */
@@ -28,6 +30,8 @@ export interface CheckpointState {
   bestValLoss: number | null;
   lastTrainLoss: number | null;
   lastValLoss: number | null;
+  /** Classifiers: epochs in a row without a better validation loss (early stopping). */
+  badEpochs: number;
   /** Seconds spent training up to this checkpoint. */
   trainSeconds: number;
   /** Weights by parameter name, and Adam's moments as `adam.m/NAME`, `adam.v/NAME`. */
@@ -78,7 +82,7 @@ export function decodeCheckpoint(buf: Buffer, path: string): CheckpointState {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) tensors.set(t.name, { shape: t.shape, data: floats.subarray(t.offset, t.offset + t.length) });
   const { format: _format, tensors: _entries, ...rest } = header;
-  return { ...rest, config: RunConfigSchema.parse(rest.config), tensors };
+  return { ...rest, labels: rest.labels ?? null, badEpochs: rest.badEpochs ?? 0, config: RunConfigSchema.parse(rest.config), tensors };
 }
 
 /** Writes `data` to `path` so that readers see the old file or the whole new one, never a torn one. */

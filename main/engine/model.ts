@@ -57,9 +57,9 @@ export function orthogonal(rng: Rng, rows: number, cols: number): Float32Array {
 }
 
 /** Fresh weights, drawn from `rng` so a seed fixes them. Keras' default initializers. */
-export function initialWeights(vocabSize: number, cfg: ModelConfig, rng: Rng): Map<string, Float32Array> {
+export function initialWeights(vocabSize: number, cfg: ModelConfig, rng: Rng, outputSize = vocabSize): Map<string, Float32Array> {
   const values = new Map<string, Float32Array>();
-  for (const spec of paramSpecs(vocabSize, cfg)) {
+  for (const spec of paramSpecs(vocabSize, cfg, outputSize)) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const [rows, cols] = spec.shape;
     let data: Float32Array;
@@ -98,10 +98,12 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 /** Embedding lookup: table [V, E], ids [N] int32 → [N, E]; gradient by scatter-add (see the header). */
 export function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
+    // Saved, not captured: the ids may be created inside the function being differentiated, and only
+    // saved tensors outlive its forward pass.
+    save([ids]);
     return {
       value: tf.gather(t, ids),
-      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(ids, [-1, 1]), dy, t.shape),
+      gradFunc: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => tf.scatterND(tf.reshape(savedIds, [-1, 1]), dy, t.shape),
     };
   }) as unknown as CustomGradientFunc);
   return f(table) as tf.Tensor2D;
@@ -113,17 +115,39 @@ export interface LayerState {
   c?: tf.Tensor2D;
 }
 
-interface LayerWeights {
+/** The weights of one layer (in one direction). */
+export interface LayerWeights {
   kernel: tf.Tensor2D;
   recurrentKernel: tf.Tensor2D;
   bias: tf.Tensor1D;
+}
+
+/** U as the cell uses it: GRU's is split into its z·r part and its candidate part once, not per step. */
+export function recurrentParts(cell: CellType, w: LayerWeights, H: number): tf.Tensor2D[] {
+  return cell === 'gru' ? tf.split(w.recurrentKernel, [2 * H, H], 1) : [w.recurrentKernel];
+}
+
+export function zeroLayerState(cell: CellType, batch: number, H: number): LayerState {
+  return cell === 'lstm' ? { h: tf.zeros([batch, H]), c: tf.zeros([batch, H]) } : { h: tf.zeros([batch, H]) };
+}
+
+/** Variables for every parameter of `specs`, from `weights`. */
+export function createVariables(specs: Array<{ name: string; shape: number[] }>, weights: Map<string, Float32Array>): Map<string, tf.Variable> {
+  const variables = new Map<string, tf.Variable>();
+  for (const spec of specs) {
+    const data = weights.get(spec.name);
+    if (!data) throw new Error(`missing weights for ${spec.name}`);
+    // Unnamed: tf names variables globally, and a thread may hold several models (training, sampling).
+    variables.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, 'float32'), true)));
+  }
+  return variables;
 }
 
 /**
  * One timestep of one layer. xp: the input already projected, x·W + b [B, G·H]; U split for GRU.
  * Returns the new state; its h is the layer's output.
  */
-function cellStep(cell: CellType, xp: tf.Tensor2D, state: LayerState, U: tf.Tensor2D[], H: number): LayerState {
+export function cellStep(cell: CellType, xp: tf.Tensor2D, state: LayerState, U: tf.Tensor2D[], H: number): LayerState {
   switch (cell) {
     case 'rnn':
       return { h: tf.tanh(tf.add(xp, linear(state.h, U[0]))) as tf.Tensor2D };
@@ -152,13 +176,7 @@ export class CharRnn {
     readonly config: ModelConfig,
     weights: Map<string, Float32Array>,
   ) {
-    this.variables = new Map();
-    for (const spec of paramSpecs(vocabSize, config)) {
-      const data = weights.get(spec.name);
-      if (!data) throw new Error(`missing weights for ${spec.name}`);
-      // Unnamed: tf names variables globally, and a thread may hold several models (training, sampling).
-      this.variables.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, 'float32'), true)));
-    }
+    this.variables = createVariables(paramSpecs(vocabSize, config), weights);
   }
 
   get parameterCount(): number {
@@ -177,20 +195,8 @@ export class CharRnn {
     };
   }
 
-  /** U as the cell uses it: GRU's is split into its z·r part and its candidate part once, not per step. */
-  private recurrentParts(w: LayerWeights): tf.Tensor2D[] {
-    if (this.config.cell !== 'gru') return [w.recurrentKernel];
-    const H = this.config.units;
-    return tf.split(w.recurrentKernel, [2 * H, H], 1);
-  }
-
-  private zeroLayerState(batch: number): LayerState {
-    const H = this.config.units;
-    return this.config.cell === 'lstm' ? { h: tf.zeros([batch, H]), c: tf.zeros([batch, H]) } : { h: tf.zeros([batch, H]) };
-  }
-
   zeroState(batch: number): LayerState[] {
-    return Array.from({ length: this.config.layers }, () => this.zeroLayerState(batch));
+    return Array.from({ length: this.config.layers }, () => zeroLayerState(this.config.cell, batch, this.config.units));
   }
 
   /**
@@ -209,8 +215,8 @@ export class CharRnn {
       const G = GATES[cell];
       const projected = tf.add(linear(x, w.kernel), w.bias); // [B·T, G·H]
       const perStep = tf.unstack(tf.reshape(projected, [B, T, G * H]), 1); // T × [B, G·H]
-      const U = this.recurrentParts(w);
-      let state = this.zeroLayerState(B);
+      const U = recurrentParts(cell, w, H);
+      let state = zeroLayerState(cell, B, H);
       const outputs: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
         state = cellStep(cell, perStep[t] as tf.Tensor2D, state, U, H);
@@ -237,7 +243,7 @@ export class CharRnn {
     const next: LayerState[] = [];
     for (let l = 0; l < this.config.layers; l++) {
       const w = this.layer(l);
-      const s = cellStep(this.config.cell, tf.add(linear(x, w.kernel), w.bias), state[l], this.recurrentParts(w), this.config.units);
+      const s = cellStep(this.config.cell, tf.add(linear(x, w.kernel), w.bias), state[l], recurrentParts(this.config.cell, w, this.config.units), this.config.units);
       next.push(s);
       x = s.h;
     }

@@ -1,24 +1,54 @@
-// The training loop. It knows nothing of workers, SQLite or the UI: it reports through callbacks and is
-// steered through a TrainingControl (pause, resume, stop, checkpoint now, learning rate).
+// The training loop. It knows nothing of workers, SQLite or the UI, nor of what is being trained: a
+// TrainingTask (generator or classifier) supplies the loss of each batch and the evaluation; the loop
+// reports through callbacks and is steered through a TrainingControl (pause, resume, stop, checkpoint
+// now, learning rate).
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { tf } from './backend.ts';
-import type { RunConfig } from '../../shared/config.ts';
-import type { CheckpointEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../shared/worker-protocol.ts';
-import type { CheckpointReason } from '../../shared/types.ts';
-import { BatchPlan, Vocabulary, type Batch } from './data.ts';
-import { CharRnn, initialWeights } from './model.ts';
+import type { RunConfig, SampleParams } from '../../shared/config.ts';
+import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../shared/worker-protocol.ts';
+import type { CheckpointReason, Misclassified } from '../../shared/types.ts';
+import type { ClassificationReport } from './metrics.ts';
 import { Adam } from './optimizer.ts';
 import { Rng, mixSeed } from './rng.ts';
-import { generate } from './sample.ts';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
+
+export interface Evaluation {
+  /** Mean cross-entropy on the validation part. */
+  loss: number;
+  accuracy: number | null;
+  macroF1: number | null;
+  /** Classifiers: confusion matrix, per-class figures and the most confident mistakes. */
+  report: (ClassificationReport & { misclassified: Misclassified[]; examples: number }) | null;
+}
+
+export interface TrainingSample {
+  prompt: string;
+  params: SampleParams & { seed: number };
+  text: string;
+}
+
+/** What is being trained: its weights, the loss of a batch, and how it is measured. */
+export interface TrainingTask {
+  readonly variables: Map<string, tf.Variable>;
+  readonly parameterCount: number;
+  readonly stepsPerEpoch: number;
+  /** Generators validate every evalEvery steps; classifiers at the end of each epoch. */
+  readonly evalCadence: 'steps' | 'epochs';
+  /** Loss of the batch at data position (epoch, index), with this step's dropout. Called inside variableGrads. */
+  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar;
+  evaluate(): Evaluation | null;
+  sample?(seed: number): Promise<TrainingSample>;
+  dispose(): void;
+}
 
 export interface TrainerCallbacks {
   onProgress(e: Payload<ProgressEvent>): void;
   onMetrics(e: Payload<MetricsEvent>): void;
   onSample(e: Payload<TrainingSampleEvent>): void;
+  onEvaluation(e: Payload<EvaluationEvent>): void;
   onCheckpoint(e: Payload<CheckpointEvent>): void;
   onStatus(status: 'running' | 'paused'): void;
 }
@@ -61,53 +91,50 @@ export class TrainingControl {
 
 export interface TrainerOptions {
   config: RunConfig;
+  task: TrainingTask;
+  /** Characters (generators) or examples (classifiers) per step, for the speed figure. */
+  unitsPerStep: number;
+  /** Stored in every checkpoint so sampling and classifying never pick the wrong ones. */
   vocab: string[];
-  /** The whole corpus, encoded with `vocab`. */
-  corpus: Uint16Array;
+  labels: string[] | null;
   startChar: string;
+  seed: number;
   checkpointDir: string;
-  /** Continue from this state instead of fresh weights. */
+  /** Continue from this state instead of fresh weights (the task was built with its weights). */
   resume: CheckpointState | null;
   /** Total steps of the run (overrides config.train.maxSteps, e.g. when resuming). */
   maxSteps: number | null;
 }
 
+export type RunEnd = 'completed' | 'stopped' | 'early-stopped';
+
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Trainer {
-  readonly model: CharRnn;
-  readonly plan: BatchPlan;
+  readonly task: TrainingTask;
   readonly totalSteps: number;
   private readonly optimizer: Adam;
-  private readonly vocab: Vocabulary;
   private readonly rng: Rng;
-  private readonly seed: number;
-  private readonly validation: Batch[];
   step: number;
   private bestValLoss: number | null;
   private lastTrainLoss: number | null;
   private lastValLoss: number | null;
+  /** Epochs in a row without a better validation loss (early stopping). */
+  private badEpochs: number;
   private trainSeconds: number;
   private lossWindow: number[] = [];
   private secondsPerStep: number | null = null;
   private keptCheckpoints: string[] = [];
   private bestCheckpoint: string | null = null;
   private lastEvalStep = -1;
+  private lastEvaluation: Evaluation | null = null;
 
   constructor(private readonly opts: TrainerOptions, private readonly callbacks: TrainerCallbacks) {
-    const { config, resume } = opts;
+    const { config, resume, task } = opts;
     const t = config.train;
-    this.seed = resume?.seed ?? t.seed ?? 0;
-    this.vocab = new Vocabulary(opts.vocab);
-    this.plan = new BatchPlan(opts.corpus, t.valSplit, t.seqLen, t.batch, this.seed);
-    this.validation = this.plan.validationBatches(t.evalBatches);
-    this.totalSteps = opts.maxSteps ?? t.maxSteps ?? t.epochs * this.plan.stepsPerEpoch;
-
-    const weights = resume
-      ? new Map([...resume.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, v]) => [n, v.data]))
-      : initialWeights(this.vocab.size, config.model, new Rng(mixSeed(this.seed, 0x1417)));
-    this.model = new CharRnn(this.vocab.size, config.model, weights);
-    this.optimizer = new Adam(this.model.variables, resume?.lr ?? t.lr);
+    this.task = task;
+    this.totalSteps = opts.maxSteps ?? t.maxSteps ?? t.epochs * task.stepsPerEpoch;
+    this.optimizer = new Adam(task.variables, resume?.lr ?? t.lr);
     if (resume) {
       tf.tidy(() => {
         for (const [name, m] of this.optimizer.m) m.assign(tf.tensor(resume.tensors.get(`adam.m/${name}`)!.data, m.shape));
@@ -115,16 +142,17 @@ export class Trainer {
       });
       this.optimizer.step = resume.adamStep;
     }
-    this.rng = new Rng(resume?.rngState ?? mixSeed(this.seed, 0xd207));
+    this.rng = new Rng(resume?.rngState ?? mixSeed(opts.seed, 0xd207));
     this.step = resume?.step ?? 0;
     this.bestValLoss = resume?.bestValLoss ?? null;
     this.lastTrainLoss = resume?.lastTrainLoss ?? null;
     this.lastValLoss = resume?.lastValLoss ?? null;
+    this.badEpochs = resume?.badEpochs ?? 0;
     this.trainSeconds = resume?.trainSeconds ?? 0;
   }
 
   get epoch(): number {
-    return Math.floor(this.step / this.plan.stepsPerEpoch);
+    return Math.floor(this.step / this.task.stepsPerEpoch);
   }
 
   get lr(): number {
@@ -134,15 +162,14 @@ export class Trainer {
   /** One optimizer step on the next batch; returns its loss. */
   trainStep(): number {
     const { clip } = this.opts.config.train;
-    const batch = this.plan.batchAt(this.epoch, this.step % this.plan.stepsPerEpoch);
     const dropoutSeed = this.rng.seed();
+    const epoch = this.epoch;
+    const index = this.step % this.task.stepsPerEpoch;
     const loss = tf.tidy(() => {
-      const x = tf.tensor2d(batch.inputs, [batch.batch, batch.seqLen], 'int32');
-      const y = tf.tensor2d(batch.targets, [batch.batch, batch.seqLen], 'int32');
-      const vars = [...this.model.variables.values()];
-      const { value, grads } = tf.variableGrads(() => this.model.loss(x, y, dropoutSeed), vars);
-      const byParam = new Map([...this.model.variables].map(([name, v]) => [name, grads[v.name]]));
-      this.optimizer.apply(this.model.variables, byParam, clip);
+      const vars = [...this.task.variables.values()];
+      const { value, grads } = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed), vars);
+      const byParam = new Map([...this.task.variables].map(([name, v]) => [name, grads[v.name]]));
+      this.optimizer.apply(this.task.variables, byParam, clip);
       return value;
     });
     const value = loss.dataSync()[0];
@@ -151,50 +178,28 @@ export class Trainer {
     return value;
   }
 
-  /** Mean loss over the fixed validation batches, or null without a validation part. */
-  evaluate(): number | null {
-    if (this.validation.length === 0) return null;
-    let total = 0;
-    let count = 0;
-    for (const b of this.validation) {
-      const loss = tf.tidy(() =>
-        this.model.loss(tf.tensor2d(b.inputs, [b.batch, b.seqLen], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seqLen], 'int32'), null),
-      );
-      total += loss.dataSync()[0] * b.batch * b.seqLen;
-      count += b.batch * b.seqLen;
-      loss.dispose();
-    }
-    return total / count;
-  }
-
-  async sample(): Promise<void> {
-    const t = this.opts.config.train;
-    const prime = t.samplePrime ?? '';
-    const params = { length: t.sampleLength, temperature: 0.8, topK: 0, topP: 1, prime, seed: this.seed };
-    const text = await generate(this.model, this.vocab, this.opts.startChar, params);
-    this.callbacks.onSample({ step: this.step, prompt: prime, params, text });
-  }
-
   async checkpoint(reason: CheckpointReason): Promise<void> {
     const tensors: CheckpointState['tensors'] = new Map();
-    for (const [name, v] of this.model.variables) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+    for (const [name, v] of this.task.variables) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
     for (const [name, m] of this.optimizer.m) tensors.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
     for (const [name, v] of this.optimizer.v) tensors.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
     const path = join(this.opts.checkpointDir, `step-${String(this.step).padStart(8, '0')}.ckpt`);
     const bytes = saveCheckpoint(path, {
       config: this.opts.config,
       vocab: this.opts.vocab,
+      labels: this.opts.labels,
       startChar: this.opts.startChar,
       step: this.step,
       epoch: this.epoch,
-      batchInEpoch: this.step % this.plan.stepsPerEpoch,
-      seed: this.seed,
+      batchInEpoch: this.step % this.task.stepsPerEpoch,
+      seed: this.opts.seed,
       rngState: this.rng.getState(),
       lr: this.optimizer.lr,
       adamStep: this.optimizer.step,
       bestValLoss: this.bestValLoss,
       lastTrainLoss: this.lastTrainLoss,
       lastValLoss: this.lastValLoss,
+      badEpochs: this.badEpochs,
       trainSeconds: this.trainSeconds,
       tensors,
     });
@@ -226,10 +231,10 @@ export class Trainer {
     return removed;
   }
 
-  private recordMetrics(valLoss: number | null): void {
+  private recordMetrics(evaluation: Evaluation | null): void {
     const trainLoss = this.lossWindow.length ? this.lossWindow.reduce((a, b) => a + b, 0) / this.lossWindow.length : null;
     this.lossWindow = [];
-    const t = this.opts.config.train;
+    const valLoss = evaluation?.loss ?? null;
     const reference = valLoss ?? trainLoss;
     this.callbacks.onMetrics({
       step: this.step,
@@ -237,15 +242,47 @@ export class Trainer {
       trainLoss,
       valLoss,
       perplexity: reference === null ? null : Math.exp(reference),
-      charsPerSec: this.secondsPerStep ? (t.batch * t.seqLen) / this.secondsPerStep : null,
+      charsPerSec: this.secondsPerStep ? this.opts.unitsPerStep / this.secondsPerStep : null,
       lr: this.optimizer.lr,
+      valAccuracy: evaluation?.accuracy ?? null,
+      valMacroF1: evaluation?.macroF1 ?? null,
     });
   }
 
-  /** Trains until the last step or a stop; returns why it ended. */
-  async run(control: TrainingControl): Promise<'completed' | 'stopped'> {
+  /** Validation loss (and, for classifiers, the full report); updates best loss and early stopping. */
+  private measureValidation(): Evaluation | null {
+    this.lastEvalStep = this.step;
+    const evaluation = this.task.evaluate();
+    this.lastEvaluation = evaluation;
+    this.lastValLoss = evaluation?.loss ?? null;
+    if (evaluation) {
+      const improved = this.bestValLoss === null || evaluation.loss < this.bestValLoss;
+      if (improved) this.bestValLoss = evaluation.loss;
+      if (this.task.evalCadence === 'epochs') this.badEpochs = improved ? 0 : this.badEpochs + 1;
+      if (evaluation.report) {
+        const { report } = evaluation;
+        this.callbacks.onEvaluation({
+          step: this.step,
+          epoch: this.epoch,
+          loss: evaluation.loss,
+          examples: report.examples,
+          accuracy: report.accuracy,
+          macroF1: report.macroF1,
+          labels: report.labels,
+          confusion: report.confusion,
+          perClass: report.perClass,
+          misclassified: report.misclassified,
+        });
+      }
+    }
+    return evaluation;
+  }
+
+  /** Trains until the last step, a stop, or (classifiers) early stopping; returns why it ended. */
+  async run(control: TrainingControl): Promise<RunEnd> {
     const t = this.opts.config.train;
-    const charsPerStep = t.batch * t.seqLen;
+    const earlyStopping = this.task.evalCadence === 'epochs' && t.patience > 0;
+    let end: RunEnd = 'completed';
     while (this.step < this.totalSteps) {
       if (control.newLearningRate !== null) {
         this.optimizer.lr = control.newLearningRate;
@@ -276,41 +313,39 @@ export class Trainer {
         totalSteps: this.totalSteps,
         epoch: this.epoch,
         loss,
-        charsPerSec: charsPerStep / this.secondsPerStep,
+        charsPerSec: this.opts.unitsPerStep / this.secondsPerStep,
         etaSeconds: (this.totalSteps - this.step) * this.secondsPerStep,
         lr: this.optimizer.lr,
       });
       const last = this.step === this.totalSteps;
-      const evalNow = this.step % t.evalEvery === 0 || last;
-      if (evalNow) this.measureValidation();
-      if (this.step % t.logEvery === 0 || evalNow) this.recordMetrics(evalNow ? this.lastValLoss : null);
-      if (t.sampleEvery > 0 && (this.step % t.sampleEvery === 0 || last)) await this.sample();
+      const epochEnd = this.step % this.task.stepsPerEpoch === 0;
+      const evalNow = (this.task.evalCadence === 'steps' ? this.step % t.evalEvery === 0 : epochEnd) || last;
+      const evaluation = evalNow ? this.measureValidation() : null;
+      if (this.step % t.logEvery === 0 || evalNow) this.recordMetrics(evaluation);
+      if (this.task.sample && t.sampleEvery > 0 && (this.step % t.sampleEvery === 0 || last)) {
+        this.callbacks.onSample({ step: this.step, ...(await this.task.sample(this.opts.seed)) });
+      }
+      if (earlyStopping && evalNow && this.badEpochs >= t.patience && !last) {
+        end = 'early-stopped';
+        break;
+      }
       if (this.step % t.checkpointEvery === 0 && !last) await this.checkpoint('periodic');
       await yieldToEvents();
     }
-    const stopped = this.step < this.totalSteps;
-    // A stopped run still reports where it stands on validation text.
-    if (stopped && this.lastEvalStep !== this.step) {
-      this.measureValidation();
-      this.recordMetrics(this.lastValLoss);
-    } else if (this.lossWindow.length) this.recordMetrics(null);
-    await this.checkpoint(stopped ? 'stop' : 'finish');
-    return stopped ? 'stopped' : 'completed';
+    if (end === 'completed' && this.step < this.totalSteps) end = 'stopped';
+    // A stopped run still reports where it stands on validation data.
+    if (end === 'stopped' && this.lastEvalStep !== this.step) this.recordMetrics(this.measureValidation());
+    else if (this.lossWindow.length) this.recordMetrics(null);
+    await this.checkpoint(end === 'stopped' ? 'stop' : 'finish');
+    return end;
   }
 
-  private measureValidation(): void {
-    this.lastEvalStep = this.step;
-    const val = this.evaluate();
-    this.lastValLoss = val;
-    if (val !== null && (this.bestValLoss === null || val < this.bestValLoss)) this.bestValLoss = val;
-  }
-
-  get finalLosses(): { trainLoss: number | null; valLoss: number | null } {
-    return { trainLoss: this.lastTrainLoss, valLoss: this.lastValLoss };
+  get finalLosses(): { trainLoss: number | null; valLoss: number | null; evaluation: Evaluation | null } {
+    return { trainLoss: this.lastTrainLoss, valLoss: this.lastValLoss, evaluation: this.lastEvaluation };
   }
 
   dispose(): void {
-    this.model.dispose();
+    this.task.dispose();
     this.optimizer.dispose();
   }
 }

@@ -1,17 +1,19 @@
-// The engine's worker thread: trains one run, or answers sampling requests, as the core commands.
-// Everything heavy happens here, never on the event loop of the process that owns the UI or the CLI.
+// The engine's worker thread: trains one run, or answers short jobs (sampling, classifying, probe steps)
+// as the core commands. Everything heavy happens here, never on the event loop of the process that owns
+// the UI or the CLI.
 import { parentPort } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest } from '../../shared/worker-protocol.ts';
-import { initBackend } from './backend.ts';
-import { Trainer, TrainingControl } from './train.ts';
-import { loadCheckpoint } from './checkpoint.ts';
+import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest } from '../../shared/worker-protocol.ts';
+import { initBackend, tf } from './backend.ts';
+import { Trainer, TrainingControl, type TrainerCallbacks } from './train.ts';
+import { loadCheckpoint, type CheckpointState } from './checkpoint.ts';
 import { CharRnn } from './model.ts';
+import { CharClassifier, padBatch } from './classifier.ts';
 import { Vocabulary } from './data.ts';
 import { generate } from './sample.ts';
+import { buildTask } from './tasks/index.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -19,9 +21,25 @@ const post = (event: WorkerEvent) => port.postMessage(event);
 
 let control: TrainingControl | null = null;
 
-/** The character fed first when a sample has no prime: a line start if the corpus has newlines. */
-export function startCharFor(vocab: string[], corpusFirstChar: string): string {
-  return vocab.includes('\n') ? '\n' : corpusFirstChar;
+const forward: TrainerCallbacks = {
+  onProgress: (e) => post({ type: 'progress', ...e }),
+  onMetrics: (e) => post({ type: 'metrics', ...e }),
+  onSample: (e) => post({ type: 'sample', ...e }),
+  onEvaluation: (e) => post({ type: 'evaluation', ...e }),
+  onCheckpoint: (e) => post({ type: 'checkpoint', ...e }),
+  onStatus: (status) => post({ type: 'status', status }),
+};
+
+function makeTrainer(cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>, checkpointDir: string, resume: CheckpointState | null, callbacks: TrainerCallbacks): Trainer {
+  const config = resume?.config ?? cmd.config;
+  const vocab = resume?.vocab ?? cmd.vocab;
+  const labels = resume?.labels ?? cmd.labels;
+  const seed = resume?.seed ?? config.train.seed ?? 0;
+  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume });
+  return new Trainer(
+    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume, maxSteps: cmd.maxSteps },
+    callbacks,
+  );
 }
 
 async function train(cmd: StartTraining): Promise<void> {
@@ -31,34 +49,13 @@ async function train(cmd: StartTraining): Promise<void> {
   try {
     const backend = await initBackend();
     const resume = cmd.resumeFrom ? loadCheckpoint(cmd.resumeFrom) : null;
-    const config = resume?.config ?? cmd.config;
-    const vocab = resume?.vocab ?? cmd.vocab;
-    const text = readFileSync(cmd.corpusPath, 'utf8');
-    const corpus = new Vocabulary(vocab).encode(text);
-    trainer = new Trainer(
-      {
-        config,
-        vocab,
-        corpus,
-        startChar: resume?.startChar ?? startCharFor(vocab, String.fromCodePoint(text.codePointAt(0)!)),
-        checkpointDir: cmd.checkpointDir,
-        resume,
-        maxSteps: cmd.maxSteps,
-      },
-      {
-        onProgress: (e) => post({ type: 'progress', ...e }),
-        onMetrics: (e) => post({ type: 'metrics', ...e }),
-        onSample: (e) => post({ type: 'sample', ...e }),
-        onCheckpoint: (e) => post({ type: 'checkpoint', ...e }),
-        onStatus: (status) => post({ type: 'status', status }),
-      },
-    );
+    trainer = makeTrainer(cmd, cmd.checkpointDir, resume, forward);
     post({
       type: 'ready',
       backend: backend.name,
-      parameters: trainer.model.parameterCount,
+      parameters: trainer.task.parameterCount,
       totalSteps: trainer.totalSteps,
-      stepsPerEpoch: trainer.plan.stepsPerEpoch,
+      stepsPerEpoch: trainer.task.stepsPerEpoch,
       startStep: trainer.step,
       notes: backend.notes,
     });
@@ -74,10 +71,10 @@ async function train(cmd: StartTraining): Promise<void> {
 }
 
 interface LoadedModel {
-  model: CharRnn;
+  state: CheckpointState;
   vocab: Vocabulary;
-  startChar: string;
-  step: number;
+  generator: CharRnn | null;
+  classifier: CharClassifier | null;
 }
 const models = new Map<string, LoadedModel>();
 
@@ -86,16 +83,18 @@ function loadModel(path: string): LoadedModel {
   if (!loaded) {
     const state = loadCheckpoint(path);
     const weights = new Map([...state.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, t]) => [n, t.data]));
+    const classify = state.config.task === 'classify';
     loaded = {
-      model: new CharRnn(state.vocab.length, state.config.model, weights),
+      state,
       vocab: new Vocabulary(state.vocab),
-      startChar: state.startChar,
-      step: state.step,
+      generator: classify ? null : new CharRnn(state.vocab.length, state.config.model, weights),
+      classifier: classify ? new CharClassifier(state.vocab.length, state.labels!.length, state.config.model, weights) : null,
     };
     // Keep the few most recent models: switching between two checkpoints should not reload each time.
     if (models.size >= 3) {
       const [oldest] = models.keys();
-      models.get(oldest)!.model.dispose();
+      const old = models.get(oldest)!;
+      (old.generator ?? old.classifier)!.dispose();
       models.delete(oldest);
     }
     models.set(path, loaded);
@@ -106,12 +105,37 @@ function loadModel(path: string): LoadedModel {
 async function sample(req: SampleRequest): Promise<void> {
   try {
     const backend = await initBackend();
-    const { model, vocab, startChar, step } = loadModel(req.checkpointPath);
+    const { generator, vocab, state } = loadModel(req.checkpointPath);
+    if (!generator) throw new Error('this run is a classifier: classify text with it instead of sampling');
     const onChunk = req.stream ? (text: string) => post({ type: 'sample-chunk', requestId: req.requestId, text }) : undefined;
-    const text = await generate(model, vocab, startChar, req.params, onChunk);
-    post({ type: 'sample-done', requestId: req.requestId, text, step, backend: backend.name });
+    const text = await generate(generator, vocab, state.startChar, req.params, onChunk);
+    post({ type: 'sample-done', requestId: req.requestId, text, step: state.step, backend: backend.name });
   } catch (err) {
     post({ type: 'sample-failed', requestId: req.requestId, message: (err as Error).message });
+  }
+}
+
+async function classify(req: ClassifyRequest): Promise<void> {
+  try {
+    await initBackend();
+    const { classifier, vocab, state } = loadModel(req.checkpointPath);
+    if (!classifier) throw new Error('this run is a generator: sample from it instead of classifying');
+    const maxLen = state.config.train.maxLen;
+    const probabilities: number[][] = [];
+    for (let s = 0; s < req.texts.length; s += 64) {
+      const texts = req.texts.slice(s, s + 64).map((t) => {
+        const ids = vocab.encode(t);
+        return ids.length > maxLen ? ids.slice(0, maxLen) : ids;
+      });
+      const b = padBatch(texts);
+      const probs = tf.tidy(() => tf.softmax(classifier.forward(tf.tensor2d(b.ids, [b.batch, b.steps], 'int32'), tf.tensor2d(b.mask, [b.batch, b.steps]), null)));
+      const rows = (await probs.array()) as number[][];
+      probs.dispose();
+      probabilities.push(...rows);
+    }
+    post({ type: 'classify-done', requestId: req.requestId, labels: state.labels!, probabilities, step: state.step });
+  } catch (err) {
+    post({ type: 'classify-failed', requestId: req.requestId, message: (err as Error).message });
   }
 }
 
@@ -121,18 +145,14 @@ async function probe(req: ProbeRequest): Promise<void> {
   let trainer: Trainer | null = null;
   try {
     const backend = await initBackend();
-    const text = readFileSync(req.corpusPath, 'utf8');
     const noop = () => {};
-    trainer = new Trainer(
-      { config: req.config, vocab: req.vocab, corpus: new Vocabulary(req.vocab).encode(text), startChar: '\n', checkpointDir: scratch, resume: null, maxSteps: null },
-      { onProgress: noop, onMetrics: noop, onSample: noop, onCheckpoint: noop, onStatus: noop },
-    );
+    trainer = makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop });
     trainer.trainStep();
     const started = performance.now();
     const timed = Math.max(1, req.steps - 1);
     for (let i = 0; i < timed; i++) trainer.trainStep();
     const secondsPerStep = (performance.now() - started) / 1000 / timed;
-    post({ type: 'probe-done', requestId: req.requestId, secondsPerStep, stepsPerEpoch: trainer.plan.stepsPerEpoch, backend: backend.name });
+    post({ type: 'probe-done', requestId: req.requestId, secondsPerStep, stepsPerEpoch: trainer.task.stepsPerEpoch, backend: backend.name });
   } catch (err) {
     post({ type: 'probe-failed', requestId: req.requestId, message: (err as Error).message });
   } finally {
@@ -148,6 +168,9 @@ port.on('message', (cmd: WorkerCommand) => {
       break;
     case 'sample':
       void sample(cmd);
+      break;
+    case 'classify':
+      void classify(cmd);
       break;
     case 'probe':
       void probe(cmd);
@@ -168,7 +191,7 @@ port.on('message', (cmd: WorkerCommand) => {
       control?.setLearningRate(cmd.lr);
       break;
     case 'shutdown':
-      for (const m of models.values()) m.model.dispose();
+      for (const m of models.values()) (m.generator ?? m.classifier)!.dispose();
       port.close();
       break;
   }

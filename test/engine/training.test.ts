@@ -3,13 +3,18 @@ import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../main/engine/backend.ts';
 import { Trainer, TrainingControl, type TrainerCallbacks } from '../../main/engine/train.ts';
 import { loadCheckpoint } from '../../main/engine/checkpoint.ts';
-import { buildCharset, countChars, Vocabulary } from '../../main/engine/data.ts';
+import { buildCharset, countChars } from '../../main/engine/data.ts';
+import { buildTask } from '../../main/engine/tasks/index.ts';
 import { RunConfigSchema, type CellType, type RunConfigInput } from '../../shared/config.ts';
 import { tempDir } from '../helpers.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog. '.repeat(120);
 const vocab = buildCharset(countChars(TEXT).counts, 100).vocab;
-const corpus = new Vocabulary(vocab).encode(TEXT);
+const corpusDir = tempDir();
+const corpusPath = join(corpusDir.path, 'corpus.txt');
+writeFileSync(corpusPath, TEXT);
 
 function makeTrainer(overrides: RunConfigInput, dir: string, callbacks: Partial<TrainerCallbacks> = {}, resumePath: string | null = null): Trainer {
   const config = RunConfigSchema.parse({
@@ -17,10 +22,13 @@ function makeTrainer(overrides: RunConfigInput, dir: string, callbacks: Partial<
     model: { layers: 1, units: 48, embedding: 16, ...overrides.model },
     train: { seqLen: 24, batch: 12, seed: 5, sampleEvery: 0, evalEvery: 25, checkpointEvery: 1000, ...overrides.train },
   });
+  const resume = resumePath ? loadCheckpoint(resumePath) : null;
+  const seed = config.train.seed!;
+  const built = buildTask({ config, vocab, labels: null, contentPath: corpusPath, seed, resume });
   const noop = () => {};
   return new Trainer(
-    { config, vocab, corpus, startChar: 't', checkpointDir: dir, resume: resumePath ? loadCheckpoint(resumePath) : null, maxSteps: null },
-    { onProgress: noop, onMetrics: noop, onSample: noop, onCheckpoint: noop, onStatus: noop, ...callbacks },
+    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels: null, startChar: built.startChar, seed, checkpointDir: dir, resume, maxSteps: null },
+    { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop, ...callbacks },
   );
 }
 
@@ -74,8 +82,8 @@ test('no tensor leak: the tensor count after step 10 equals the count after step
     for (let i = 10; i < 200; i++) {
       trainer.trainStep();
       if (i % 50 === 0) {
-        trainer.evaluate();
-        await trainer.sample();
+        trainer.task.evaluate();
+        await trainer.task.sample!(1);
       }
     }
     assert.equal(tf.memory().numTensors, after10);

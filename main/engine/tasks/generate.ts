@@ -1,0 +1,75 @@
+// Training a generator: next-character prediction over windows of the corpus.
+import { tf } from '../backend.ts';
+import type { RunConfig } from '../../../shared/config.ts';
+import { BatchPlan, Vocabulary, type Batch } from '../data.ts';
+import { CharRnn } from '../model.ts';
+import { generate } from '../sample.ts';
+import type { Evaluation, TrainingTask, TrainingSample } from '../train.ts';
+
+export class GeneratorTask implements TrainingTask {
+  readonly model: CharRnn;
+  readonly plan: BatchPlan;
+  readonly evalCadence = 'steps' as const;
+  private readonly validation: Batch[];
+  private readonly vocab: Vocabulary;
+
+  constructor(
+    private readonly config: RunConfig,
+    vocab: string[],
+    corpus: Uint16Array,
+    private readonly startChar: string,
+    seed: number,
+    weights: Map<string, Float32Array>,
+  ) {
+    const t = config.train;
+    this.vocab = new Vocabulary(vocab);
+    this.plan = new BatchPlan(corpus, t.valSplit, t.seqLen, t.batch, seed);
+    this.validation = this.plan.validationBatches(t.evalBatches);
+    this.model = new CharRnn(this.vocab.size, config.model, weights);
+  }
+
+  get variables() {
+    return this.model.variables;
+  }
+  get parameterCount() {
+    return this.model.parameterCount;
+  }
+  get stepsPerEpoch() {
+    return this.plan.stepsPerEpoch;
+  }
+  get charsPerStep() {
+    return this.config.train.batch * this.config.train.seqLen;
+  }
+
+  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar {
+    const b = this.plan.batchAt(epoch, index);
+    return this.model.loss(tf.tensor2d(b.inputs, [b.batch, b.seqLen], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seqLen], 'int32'), dropoutSeed);
+  }
+
+  /** Mean loss over the fixed validation windows. */
+  evaluate(): Evaluation | null {
+    if (this.validation.length === 0) return null;
+    let total = 0;
+    let count = 0;
+    for (const b of this.validation) {
+      const loss = tf.tidy(() =>
+        this.model.loss(tf.tensor2d(b.inputs, [b.batch, b.seqLen], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seqLen], 'int32'), null),
+      );
+      total += loss.dataSync()[0] * b.batch * b.seqLen;
+      count += b.batch * b.seqLen;
+      loss.dispose();
+    }
+    return { loss: total / count, accuracy: null, macroF1: null, report: null };
+  }
+
+  async sample(seed: number): Promise<TrainingSample> {
+    const t = this.config.train;
+    const prime = t.samplePrime ?? '';
+    const params = { length: t.sampleLength, temperature: 0.8, topK: 0, topP: 1, prime, seed };
+    return { prompt: prime, params, text: await generate(this.model, this.vocab, this.startChar, params) };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

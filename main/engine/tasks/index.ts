@@ -1,0 +1,57 @@
+// Builds the task a run trains — generator or classifier — from its config, its data and its weights
+// (fresh, or from a checkpoint).
+import { readFileSync } from 'node:fs';
+import type { RunConfig } from '../../../shared/config.ts';
+import { Vocabulary } from '../data.ts';
+import { initialWeights } from '../model.ts';
+import { Rng, mixSeed } from '../rng.ts';
+import type { CheckpointState } from '../checkpoint.ts';
+import type { Example } from '../labelled-data.ts';
+import type { TrainingTask } from '../train.ts';
+import { GeneratorTask } from './generate.ts';
+import { ClassifierTask, encodeExamples } from './classify.ts';
+
+export interface TaskData {
+  config: RunConfig;
+  vocab: string[];
+  labels: string[] | null;
+  /** The dataset's stored content (text, or JSONL examples). */
+  contentPath: string;
+  seed: number;
+  resume: CheckpointState | null;
+}
+
+export interface BuiltTask {
+  task: TrainingTask;
+  /** Characters per step (generators) or examples per step (classifiers). */
+  unitsPerStep: number;
+  startChar: string;
+}
+
+/** The character fed first when a sample has no prime: a line start if the corpus has newlines. */
+export function startCharFor(vocab: string[], corpusFirstChar: string): string {
+  return vocab.includes('\n') ? '\n' : corpusFirstChar;
+}
+
+export function readExamples(contentPath: string): Example[] {
+  return readFileSync(contentPath, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Example);
+}
+
+export function buildTask(d: TaskData): BuiltTask {
+  const vocab = new Vocabulary(d.vocab);
+  const outputs = d.config.task === 'classify' ? d.labels!.length : vocab.size;
+  const weights = d.resume
+    ? new Map([...d.resume.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, v]) => [n, v.data]))
+    : initialWeights(vocab.size, d.config.model, new Rng(mixSeed(d.seed, 0x1417)), outputs);
+  if (d.config.task === 'classify') {
+    const examples = encodeExamples(readExamples(d.contentPath), vocab, d.labels!, d.config.train.maxLen);
+    return { task: new ClassifierTask(d.config, vocab.size, d.labels!, examples, d.seed, weights), unitsPerStep: d.config.train.batch, startChar: '' };
+  }
+  const text = readFileSync(d.contentPath, 'utf8');
+  const startChar = d.resume?.startChar ?? startCharFor(d.vocab, String.fromCodePoint(text.codePointAt(0)!));
+  const task = new GeneratorTask(d.config, d.vocab, vocab.encode(text), startChar, d.seed, weights);
+  return { task, unitsPerStep: d.config.train.batch * d.config.train.seqLen, startChar };
+}
