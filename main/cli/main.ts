@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, type ApiClient } from '../../shared/api.ts';
-import { CELL_TYPES, type RunConfigInput } from '../../shared/config.ts';
+import { CELL_TYPES, POOLINGS, TASKS, type RunConfigInput } from '../../shared/config.ts';
+import type { DatasetFormat } from '../../shared/api.ts';
+import { printClassify, printEvaluation } from './classify-views.ts';
 import { DatabaseTooNewError } from '../db/index.ts';
 import { Studio } from '../core/studio.ts';
 import { resolveHome } from '../core/home.ts';
@@ -29,6 +31,8 @@ const FLAG_OF: Record<string, string> = {
   'train.clip': '--clip', 'train.epochs': '--epochs', 'train.maxSteps': '--max-steps', 'train.valSplit': '--val-split',
   'train.seed': '--seed', 'train.checkpointEvery': '--checkpoint-every', 'train.sampleEvery': '--sample-every',
   'train.evalEvery': '--eval-every', 'train.keepCheckpoints': '--keep-checkpoints', maxCharset: '--max-charset',
+  'model.bidirectional': '--bidirectional', 'model.pooling': '--pooling', 'train.maxLen': '--max-len', 'train.patience': '--patience',
+  'train.classWeights': '--class-weights',
   length: '--length', temperature: '--temperature', topK: '--top-k', topP: '--top-p', prime: '--prime', seed: '--seed',
 };
 function cliMessage(message: string): string {
@@ -50,8 +54,30 @@ function idArg(what: string) {
   };
 }
 
+const FORMATS: DatasetFormat[] = ['text', 'csv', 'tsv', 'jsonl', 'folders'];
+
+/** Where labelled examples come from and how to read them (import and evaluate). */
+function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'text (a corpus) or labelled: csv, tsv, jsonl, folders (one folder per label); default from the extension').choices(FORMATS))
+    .option('--text-column <name>', 'column holding the text (default: "text")')
+    .option('--label-column <name>', 'column holding the label (default: "label")')
+    .option('--per-line', 'folders: each line of each file is one example (default: each file is one)')
+    .option('--encoding <label>', 'read a legacy encoding such as windows-1252 or shift_jis');
+}
+
+interface SourceFlags {
+  format?: DatasetFormat;
+  textColumn?: string;
+  labelColumn?: string;
+  perLine?: boolean;
+  encoding?: string;
+}
+const sourceOf = (o: SourceFlags) => ({ format: o.format, textColumn: o.textColumn, labelColumn: o.labelColumn, perLine: o.perLine, encoding: o.encoding });
+
 function addTrainOptions(cmd: Command): Command {
   return cmd
+    .addOption(new Option('--task <task>', 'generate text, or classify labelled examples').choices([...TASKS]))
     .addOption(new Option('--cell <type>', 'recurrent cell').choices([...CELL_TYPES]))
     .option('--layers <n>', 'stacked recurrent layers (1–4)', int('--layers'))
     .option('--units <n>', 'units per layer', int('--units'))
@@ -68,7 +94,12 @@ function addTrainOptions(cmd: Command): Command {
     .option('--checkpoint-every <n>', 'checkpoint every N steps', int('--checkpoint-every'))
     .option('--sample-every <n>', 'record a sample every M steps (0 = never)', int('--sample-every'))
     .option('--eval-every <n>', 'validation loss every N steps', int('--eval-every'))
-    .option('--keep-checkpoints <n>', 'checkpoints kept besides the best', int('--keep-checkpoints'));
+    .option('--keep-checkpoints <n>', 'checkpoints kept besides the best', int('--keep-checkpoints'))
+    .option('--bidirectional', 'classifiers: read each text both ways')
+    .addOption(new Option('--pooling <how>', 'classifiers: last state, or mean or max over time').choices([...POOLINGS]))
+    .option('--max-len <n>', 'classifiers: characters read per text (longer ones are truncated)', int('--max-len'))
+    .addOption(new Option('--class-weights <how>', 'classifiers: balanced weighs rare classes up').choices(['none', 'balanced']))
+    .option('--patience <n>', 'classifiers: epochs without a better validation loss before stopping (0 = never)', int('--patience'));
 }
 
 type TrainFlags = Record<string, unknown>;
@@ -77,11 +108,12 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   const pick = (keys: Record<string, string>) =>
     Object.fromEntries(Object.entries(keys).filter(([flag]) => f[flag] !== undefined).map(([flag, key]) => [key, f[flag]]));
   return {
-    task: 'generate',
-    model: pick({ cell: 'cell', layers: 'layers', units: 'units', embedding: 'embedding', dropout: 'dropout' }),
+    task: (f.task as 'generate' | 'classify' | undefined) ?? 'generate',
+    model: pick({ cell: 'cell', layers: 'layers', units: 'units', embedding: 'embedding', dropout: 'dropout', bidirectional: 'bidirectional', pooling: 'pooling' }),
     train: pick({
       seqLen: 'seqLen', batch: 'batch', lr: 'lr', clip: 'clip', epochs: 'epochs', maxSteps: 'maxSteps', valSplit: 'valSplit',
       seed: 'seed', checkpointEvery: 'checkpointEvery', sampleEvery: 'sampleEvery', evalEvery: 'evalEvery', keepCheckpoints: 'keepCheckpoints',
+      maxLen: 'maxLen', classWeights: 'classWeights', patience: 'patience',
     }),
   };
 }
@@ -104,18 +136,19 @@ export async function main(argv: string[]): Promise<number> {
     return studio;
   };
 
-  program
-    .command('import <path>')
-    .description('import a .txt file or a folder of text files as a dataset')
+  addSourceOptions(program.command('import <path>'))
+    .description('import a text corpus (a .txt file or a folder of them) or labelled examples (CSV, TSV, JSONL, folder per label)')
     .option('--name <name>', 'dataset name (default: the file or folder name)')
     .option('--max-charset <n>', 'distinct characters kept; rarer ones become one unknown symbol (default 2000)', int('--max-charset'))
-    .option('--encoding <label>', 'read a legacy encoding such as windows-1252 or shift_jis')
-    .action(async (path: string, o: { name?: string; maxCharset?: number; encoding?: string }) => {
-      const reply = await open().invoke('datasets:import', { path, name: o.name, maxCharset: o.maxCharset, encoding: o.encoding });
+    .action(async (path: string, o: SourceFlags & { name?: string; maxCharset?: number }) => {
+      const reply = await open().invoke('datasets:import', { path, name: o.name, maxCharset: o.maxCharset, ...sourceOf(o) });
       for (const w of reply.warnings) out.warn(w);
       const d = reply.dataset;
+      const what = d.kind === 'labelled'
+        ? `${d.examples!.toLocaleString('en-US')} examples in ${d.labels!.length} classes (${d.labels!.map((l) => `${l.label} ${l.count}`).join(', ')}), texts of ${d.lengths!.min}–${d.lengths!.max} characters (median ${d.lengths!.median})`
+        : `${d.chars.toLocaleString('en-US')} characters, ${d.bytes.toLocaleString('en-US')} bytes`;
       out.result({ datasetId: d.id, existing: reply.existing, warnings: reply.warnings, dataset: d }, () =>
-        `${reply.existing ? 'Already imported' : 'Imported'} dataset ${d.id} "${d.name}": ${d.chars.toLocaleString('en-US')} characters, ${d.bytes.toLocaleString('en-US')} bytes, charset ${d.charsetSize}${d.unknownChars ? ` (${d.unknownChars.toLocaleString('en-US')} characters mapped to unknown)` : ''}, from ${d.files} file(s), ${d.encoding}.`,
+        `${reply.existing ? 'Already imported' : 'Imported'} dataset ${d.id} "${d.name}": ${what}, charset ${d.charsetSize}${d.unknownChars ? ` (${d.unknownChars.toLocaleString('en-US')} characters mapped to unknown)` : ''}, from ${d.files} file(s), ${d.encoding}.`,
       );
     });
 
@@ -171,6 +204,24 @@ export async function main(argv: string[]): Promise<number> {
       off();
       if (streaming) process.stdout.write(`\n\n(sample ${sample.id}, step ${sample.step}, seed ${sample.seed})\n`);
       else out.result({ sampleId: sample.id, runId: sample.runId, checkpointId: sample.checkpointId, step: sample.step, seed: sample.seed, params: sample.params, text: sample.text }, () => sample.text);
+    });
+
+  program
+    .command('classify <run-id> [text...]')
+    .description("a classifier's class probabilities for a text, or for each line of --file")
+    .option('--file <path>', 'classify each line of this file')
+    .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
+    .action(async (id: string, words: string[], o: { file?: string; checkpoint?: number }) => {
+      const texts = o.file ? (await import('node:fs')).readFileSync(o.file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '') : [words.join(' ')];
+      if (!o.file && texts[0] === '') throw new InvalidArgumentError('give a text to classify, or --file with one text per line');
+      printClassify(await open().invoke('runs:classify', { runId: idArg('run id')(id), checkpointId: o.checkpoint, texts }), out);
+    });
+
+  addSourceOptions(program.command('evaluate <run-id> <path>'))
+    .description('measure a classifier on a labelled file: accuracy, macro-F1, per class, confusion matrix, mistakes')
+    .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
+    .action(async (id: string, path: string, o: SourceFlags & { checkpoint?: number }) => {
+      printEvaluation(await open().invoke('runs:evaluate', { runId: idArg('run id')(id), checkpointId: o.checkpoint, path, ...sourceOf(o) }), out);
     });
 
   program.command('runs').description('list every run').action(async () => printRuns(await open().invoke('runs:list', {}), out));

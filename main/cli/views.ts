@@ -2,6 +2,7 @@
 import asciichart from 'asciichart';
 import type { Dataset, RunDetail, RunSummary } from '../../shared/types.ts';
 import { formatDuration, formatNumber, table, type Output } from './output.ts';
+import { confusionTable } from './classify-views.ts';
 
 export function printDatasets(datasets: Dataset[], out: Output): void {
   out.result({ datasets }, () =>
@@ -67,6 +68,7 @@ export function printShow(run: RunDetail, out: Output): void {
       '',
       lossChart(run),
       '',
+      ...classifierLines(run),
       `Checkpoints (${run.checkpoints.length}):`,
       ...run.checkpoints.map((c) => `  #${c.id} step ${c.step} (${c.reason}) ${(c.bytes / 1e6).toFixed(1)} MB, val ${formatNumber(c.valLoss)}`),
       '',
@@ -75,6 +77,16 @@ export function printShow(run: RunDetail, out: Output): void {
     ];
     return lines.join('\n');
   });
+}
+
+function classifierLines(run: RunDetail): string[] {
+  const latest = run.evaluations.filter((e) => e.source === 'validation').at(-1);
+  if (run.task !== 'classify' || !latest) return [];
+  return [
+    `Validation at step ${latest.step}: accuracy ${(100 * latest.accuracy).toFixed(1)}%, macro-F1 ${latest.macroF1.toFixed(3)} on ${latest.examples} examples`,
+    confusionTable(latest),
+    '',
+  ];
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');

@@ -34,6 +34,12 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
         out.event({ event: 'sample', runId, step: e.sample.step, text: e.sample.text });
         out.say(`\n--- sample at step ${e.sample.step} ---\n${e.sample.text}\n---`);
       }),
+      api.on('run:evaluation', (e) => {
+        if (e.runId !== runId) return;
+        const v = e.evaluation;
+        out.event({ event: 'evaluation', runId, step: v.step, epoch: v.epoch, loss: v.loss, accuracy: v.accuracy, macroF1: v.macroF1, labels: v.labels, confusion: v.confusion });
+        out.say(`epoch ${v.epoch} (step ${v.step}): validation loss ${formatNumber(v.loss)}, accuracy ${(100 * v.accuracy).toFixed(1)}%, macro-F1 ${v.macroF1.toFixed(3)}`);
+      }),
       api.on('run:checkpoint', (e) => {
         if (e.runId === runId) out.event({ event: 'checkpoint', runId, checkpointId: e.checkpoint.id, step: e.checkpoint.step, reason: e.checkpoint.reason, path: e.checkpoint.path });
       }),
@@ -80,10 +86,12 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
     const { status, error } = await ended;
     out.stopProgress();
     const run = await api.invoke('runs:get', { id: runId });
-    const valLoss = [...run.metrics].reverse().find((m) => m.valLoss !== null)?.valLoss ?? null;
+    const lastVal = [...run.metrics].reverse().find((m) => m.valLoss !== null);
+    const valLoss = lastVal?.valLoss ?? null;
     const t = run.config.train;
     // Average over the whole run (every session): characters trained on per second of training.
-    const avgCharsPerSec = run.trainSeconds > 0 ? (run.step * t.batch * t.seqLen) / run.trainSeconds : null;
+    const perStep = run.task === 'classify' ? t.batch : t.batch * t.seqLen; // examples or characters
+    const avgCharsPerSec = run.trainSeconds > 0 ? (run.step * perStep) / run.trainSeconds : null;
     if (status === 'failed') throw new ApiError('internal', `run ${runId} failed: ${error}`);
     out.result(
       {
@@ -98,13 +106,19 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
         trainSeconds: run.trainSeconds,
         charsPerSec: avgCharsPerSec,
         parameters: run.parameters,
+        ...(run.task === 'classify' ? { valAccuracy: lastVal?.valAccuracy ?? null, valMacroF1: lastVal?.valMacroF1 ?? null } : {}),
       },
       () =>
         [
           `Run ${runId} ${status} at step ${run.step}/${run.totalSteps} on ${run.backend}.`,
-          `  train loss ${formatNumber(run.lastTrainLoss)} · validation loss ${formatNumber(valLoss)} (best ${formatNumber(run.bestValLoss)})`,
-          `  ${formatDuration(run.trainSeconds)} of training · ${avgCharsPerSec ? Math.round(avgCharsPerSec).toLocaleString('en-US') : '–'} chars/s`,
-          status === 'stopped' ? `  Continue with: rnn-studio resume ${runId}` : `  Sample with: rnn-studio sample ${runId}`,
+          `  train loss ${formatNumber(run.lastTrainLoss)} · validation loss ${formatNumber(valLoss)} (best ${formatNumber(run.bestValLoss)})` +
+            (run.task === 'classify' && lastVal?.valAccuracy != null ? ` · accuracy ${(100 * lastVal.valAccuracy).toFixed(1)}% · macro-F1 ${lastVal.valMacroF1!.toFixed(3)}` : ''),
+          `  ${formatDuration(run.trainSeconds)} of training · ${avgCharsPerSec ? Math.round(avgCharsPerSec).toLocaleString('en-US') : '–'} ${run.task === 'classify' ? 'examples' : 'chars'}/s`,
+          status === 'stopped'
+            ? `  Continue with: rnn-studio resume ${runId}`
+            : run.task === 'classify'
+              ? `  Classify with: rnn-studio classify ${runId} "some text"`
+              : `  Sample with: rnn-studio sample ${runId}`,
         ].join('\n'),
     );
   } finally {

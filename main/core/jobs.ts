@@ -64,7 +64,7 @@ export class EngineJobs {
       return;
     }
     this.pending.delete(e.requestId);
-    if (e.type === 'sample-failed' || e.type === 'probe-failed') p.reject(new ApiError('bad-input', e.message));
+    if (e.type.endsWith('-failed')) p.reject(new ApiError('bad-input', (e as { message: string }).message));
     else p.resolve(e);
   }
 

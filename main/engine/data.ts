@@ -177,8 +177,12 @@ export class Vocabulary {
     return this.index.get(char.codePointAt(0)!) ?? this.unknownId;
   }
 
-  /** Encodes a whole text (ids fit 16 bits: the charset cap is below 65,535). */
-  encode(text: string): Uint16Array {
+  /**
+   * Encodes a whole text (ids fit 16 bits: the charset cap is below 65,535). A character outside the
+   * vocabulary becomes the unknown symbol; without one it is an error, or with `skipUnknown` left out
+   * (a classifier reading text typed by a user).
+   */
+  encode(text: string, skipUnknown = false): Uint16Array {
     const lookup = new Int32Array(0x110000).fill(this.unknownId);
     for (const [cp, id] of this.index) lookup[cp] = id;
     const out = new Uint16Array(text.length);
@@ -193,7 +197,10 @@ export class Vocabulary {
         }
       }
       const id = lookup[cp];
-      if (id < 0) throw new Error(`character U+${cp.toString(16).toUpperCase()} is not in the vocabulary`);
+      if (id < 0) {
+        if (skipUnknown) continue;
+        throw new Error(`character U+${cp.toString(16).toUpperCase()} is not in the vocabulary`);
+      }
       out[n++] = id;
     }
     return out.subarray(0, n);

@@ -124,7 +124,7 @@ async function classify(req: ClassifyRequest): Promise<void> {
     const probabilities: number[][] = [];
     for (let s = 0; s < req.texts.length; s += 64) {
       const texts = req.texts.slice(s, s + 64).map((t) => {
-        const ids = vocab.encode(t);
+        const ids = vocab.encode(t, true); // characters the model never saw are left out
         return ids.length > maxLen ? ids.slice(0, maxLen) : ids;
       });
       const b = padBatch(texts);
