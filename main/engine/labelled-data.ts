@@ -127,7 +127,7 @@ export function inspectTable(path: string, format: 'csv' | 'tsv' | 'jsonl', enco
   const table = readTable(path, format, encoding);
   return {
     columns: table.columns,
-    rows: table.rows.slice(0, rows).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v ?? '').slice(0, 300)]))),
+    rows: table.rows.slice(0, rows).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v ?? '').replace(/\r\n?/g, '\n').slice(0, 300)]))),
     total: table.rows.length,
   };
 }
