@@ -44,7 +44,11 @@ function run(command, args, onOutput) {
 
 const nodeFiles = (only.length ? only.filter((f) => !f.startsWith('renderer')) : find(join(root, 'test'))).map((f) => relative(root, f)).sort();
 const runVitest = only.length === 0 || only.some((f) => f.startsWith('renderer'));
-if (nodeFiles.some((f) => f.includes('e2e'))) ensureChromium();
+if (nodeFiles.some((f) => f.includes('e2e'))) {
+  ensureChromium();
+  // The end-to-end tests serve the built page: build it from these sources first.
+  spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+}
 
 let passed = 0;
 let failed = 0;

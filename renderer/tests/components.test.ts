@@ -10,7 +10,7 @@ import type { DatasetDetail, RunSummary } from '../../shared/types.ts';
 describe('ConfigForm', () => {
   it('starts from the shared defaults and hands out a config the core accepts', async () => {
     const onchange = vi.fn();
-    render(ConfigForm, { onchange });
+    render(ConfigForm, { task: 'generate', onchange });
     expect((screen.getByRole('spinbutton', { name: /Units/ }) as HTMLInputElement).value).toBe('128');
     const config = onchange.mock.lastCall![0];
     expect(RunConfigSchema.safeParse(config).success).toBe(true);
@@ -19,7 +19,7 @@ describe('ConfigForm', () => {
 
   it('says inline what is wrong with a field and offers no config until it is fixed', async () => {
     const onchange = vi.fn();
-    render(ConfigForm, { onchange });
+    render(ConfigForm, { task: 'generate', onchange });
     const units = screen.getByRole('spinbutton', { name: /Units/ });
     await fireEvent.input(units, { target: { value: '99999' } });
     expect(screen.getByRole('alert').textContent).toBe('Units: at most 4096');
@@ -32,7 +32,7 @@ describe('ConfigForm', () => {
 
   it('leaves optional fields empty as "none"', async () => {
     const onchange = vi.fn();
-    render(ConfigForm, { onchange });
+    render(ConfigForm, { task: 'generate', onchange });
     await fireEvent.input(screen.getByRole('spinbutton', { name: /Max steps/ }), { target: { value: '500' } });
     expect(onchange.mock.lastCall![0].train).toMatchObject({ maxSteps: 500, seed: null });
   });
@@ -80,7 +80,7 @@ describe('ProgressBar and CharsetTable', () => {
   it('names invisible characters and marks those beyond the cap as unknown', () => {
     const dataset = {
       id: 1, name: 'x', kind: 'text', sourcePath: '/x', sha256: '', bytes: 10, chars: 10, files: 1, distinctChars: 3, charsetSize: 3, maxCharset: 2,
-      unknownChars: 1, encoding: 'utf-8', createdAt: '',
+      unknownChars: 1, encoding: 'utf-8', createdAt: '', format: 'text', examples: null, labels: null, lengths: null,
       charCounts: [{ char: ' ', count: 6 }, { char: '\n', count: 3 }, { char: '你', count: 1 }],
     } satisfies DatasetDetail;
     render(CharsetTable, { dataset });
@@ -90,5 +90,23 @@ describe('ProgressBar and CharsetTable', () => {
     expect(rare.classList.contains('unknown')).toBe(true);
     expect(rare.textContent).toMatch(/10\.00%\s*· unknown/);
     expect(screen.getByText('(space)').closest('tr')!.classList.contains('unknown')).toBe(false);
+  });
+});
+
+describe('ConfusionMatrix', () => {
+  it('shows true classes by row, predictions by column, with per-class precision and recall', async () => {
+    const { default: ConfusionMatrix } = await import('../src/components/ConfusionMatrix.svelte');
+    render(ConfusionMatrix, {
+      evaluation: {
+        id: 1, runId: 1, step: 10, epoch: 1, source: 'validation', path: null, examples: 10, loss: 0.5, accuracy: 0.7, macroF1: 0.69,
+        labels: ['ham', 'spam'], confusion: [[5, 1], [2, 2]], misclassified: [], createdAt: '',
+        perClass: [{ label: 'ham', precision: 5 / 7, recall: 5 / 6, f1: 0.77, support: 6 }, { label: 'spam', precision: 2 / 3, recall: 0.5, f1: 0.57, support: 4 }],
+      },
+    });
+    const matrix = screen.getByRole('table', { name: 'Confusion matrix' });
+    const rows = [...matrix.querySelectorAll('tbody tr')].map((r) => [...r.children].map((c) => c.textContent!.trim()));
+    expect(rows).toEqual([['ham', '5', '1'], ['spam', '2', '2']]);
+    expect(matrix.querySelector('td.diagonal')!.getAttribute('title')).toBe('5 of 6 ham predicted ham (83.3%)');
+    expect(screen.getByRole('table', { name: 'Per class' }).textContent).toContain('0.714');
   });
 });

@@ -170,3 +170,64 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
   mkdirSync(ARTIFACTS, { recursive: true });
   (await import('node:fs')).writeFileSync(join(ARTIFACTS, 'event-loop.json'), JSON.stringify(loop, null, 2));
 });
+
+test('a classifier from a CSV: choose the columns, train, classify typed text, see the confusion matrix', async (t) => {
+  const classifierHome = join(dir.path, 'classifier-home');
+  const child = spawn(process.execPath, [CLI, 'serve', '--home', classifierHome, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  const url = await new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = out.match(/RNN Studio at (\S+)\n/);
+      if (m) resolve(m[1]);
+    });
+  });
+  const page = await openPage(url);
+
+  await t.test('importing a CSV asks for its text and label columns with a preview', async () => {
+    await page.getByPlaceholder('/home/me/books/novel.txt').fill(join(ROOT, 'resources', 'corpora', 'first-names.csv'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const picker = page.getByRole('region', { name: 'Choose columns' });
+    await picker.getByRole('table', { name: 'Preview of the rows' }).getByText('Aaren').waitFor();
+    await picker.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('table', { name: 'Examples per class' }).getByText('female').waitFor();
+    await shot(page, 'datasets-labelled');
+  });
+
+  await t.test('training shows live validation accuracy beside the loss', async () => {
+    await screen(page, 'Train');
+    await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
+    await page.getByLabel('Pooling').selectOption('last');
+    await page.getByText('Bidirectional').click();
+    await fillConfig(page, { layers: '1', units: '32', embedding: '16', maxLen: '16', batch: '64', lr: '0.01', epochs: '3', seed: '2' });
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByTestId('live-accuracy').filter({ hasText: /accuracy \d+\.\d%/ }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('run-status').filter({ hasText: 'finished' }).waitFor({ timeout: 120_000 });
+    await shot(page, 'train-classifier');
+  });
+
+  await t.test('probabilities update as the user types', async () => {
+    await screen(page, 'Classify');
+    const box = page.getByLabel('Text to classify');
+    await box.fill('Alexandra');
+    await page.getByRole('list', { name: 'Class probabilities' }).waitFor();
+    const first = await page.getByTestId('probability').allTextContents();
+    assert.equal(first.length, 2);
+    const total = first.reduce((s, p) => s + Number.parseFloat(p), 0);
+    assert.ok(Math.abs(total - 100) < 0.5, `probabilities add up: ${first}`);
+    await box.fill('Bob');
+    await until('the probabilities to change', async () => (await page.getByTestId('probability').allTextContents()).join() !== first.join(), 20);
+    await shot(page, 'classify');
+  });
+
+  await t.test('the run shows its confusion matrix and misclassified examples', async () => {
+    await screen(page, 'Runs');
+    await page.getByRole('button', { name: '#1' }).click();
+    const matrix = page.getByRole('table', { name: 'Confusion matrix' });
+    await matrix.waitFor();
+    assert.equal(await matrix.locator('tbody tr').count(), 2);
+    await page.getByRole('table', { name: 'Misclassified examples' }).locator('tbody tr').first().waitFor();
+    await shot(page, 'runs-classifier');
+  });
+});

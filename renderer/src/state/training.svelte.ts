@@ -1,6 +1,7 @@
 // The run being trained from this window: live progress, the curve's points and samples as they come.
 import type { RunConfigInput } from '../../../shared/config.ts';
-import type { BackendName, MetricPoint, RunStatus, SampleRecord } from '../../../shared/types.ts';
+import type { BackendName, EvaluationRecord, MetricPoint, RunStatus, SampleRecord } from '../../../shared/types.ts';
+import type { Task } from '../../../shared/config.ts';
 import type { RunCommand } from '../../../shared/api.ts';
 import { api } from '../lib/api.ts';
 import { app } from './app.svelte.ts';
@@ -23,6 +24,8 @@ class TrainingState {
   progress = $state<Progress | null>(null);
   metrics = $state<MetricPoint[]>([]);
   samples = $state<SampleRecord[]>([]);
+  evaluations = $state<EvaluationRecord[]>([]);
+  task = $state<Task>('generate');
   error = $state<string | null>(null);
 
   active = $derived(this.status === 'running' || this.status === 'paused' || this.status === 'created');
@@ -43,6 +46,9 @@ class TrainingState {
     api.on('run:sample', (e) => {
       if (e.runId === this.runId) this.samples = [e.sample, ...this.samples];
     });
+    api.on('run:evaluation', (e) => {
+      if (e.runId === this.runId) this.evaluations = [...this.evaluations, e.evaluation];
+    });
     api.on('run:status', (e) => {
       if (e.runId === this.runId) {
         this.status = e.status;
@@ -60,6 +66,8 @@ class TrainingState {
     this.backend = run.backend;
     this.metrics = run.metrics;
     this.samples = run.samples.filter((s) => s.source === 'training').reverse();
+    this.evaluations = run.evaluations.filter((e) => e.source === 'validation');
+    this.task = run.task;
     this.progress = run.totalSteps
       ? { step: run.step, totalSteps: run.totalSteps, epoch: run.epoch, loss: run.lastTrainLoss ?? NaN, charsPerSec: 0, etaSeconds: NaN, lr: run.config.train.lr }
       : null;
