@@ -3,7 +3,8 @@
 // it, so the same seed and weights give the same text.
 import { tf } from './backend.ts';
 import type { SampleParams } from '../../shared/config.ts';
-import type { CharRnn, LayerState } from './model.ts';
+import type { CharRnn } from './model.ts';
+import { GATES } from './params.ts';
 import { CorpusError, UNKNOWN, type Vocabulary } from './data.ts';
 import { Rng } from './rng.ts';
 
@@ -43,37 +44,111 @@ export function pickNext(logits: Float32Array, opts: Pick<SampleOptions, 'temper
   return pool[pool.length - 1];
 }
 
-/** Carries one stream's recurrent state between calls; owns its tensors. */
-class StreamState {
-  private state: LayerState[];
+/**
+ * Carries one stream's recurrent state between characters, fast at batch 1. Sampling is per-call
+ * overhead, not arithmetic (a TensorFlow.js op costs 15–70 µs here whatever its size), so each step uses
+ * as few ops as possible: the first layer's input projection is a table lookup (embedding·W + b for every
+ * character, computed once); each layer's new h is multiplied once by [U | next weights], which yields
+ * both its recurrent term for the next character and the next layer's input (or the logits) for this
+ * one; the gate arithmetic on these small vectors runs in plain JavaScript. One matmul per layer per
+ * character (two for GRU, whose candidate needs r·h first).
+ */
+export class StreamState {
+  private readonly cell: CharRnn['config']['cell'];
+  private readonly H: number;
+  private readonly layers: number;
+  /** Layer 0's input projection for each character: [V][G·H]. */
+  private readonly table: Float32Array;
+  /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)], kept on the backend. */
+  private readonly combined: tf.Tensor2D[];
+  /** GRU's candidate part of U, per layer. */
+  private readonly candidateU: tf.Tensor2D[];
+  /** Bias added to what `combined` yields for the next layer (its input bias) or the output. */
+  private readonly nextBias: Float32Array[];
+  private readonly h: Float32Array[];
+  private readonly c: Float32Array[];
+  /** h·U from the previous character, per layer (zeros at the start: h starts at zero). */
+  private readonly recurrent: Float32Array[];
 
-  constructor(private readonly model: CharRnn) {
-    this.state = model.zeroState(1);
+  constructor(model: CharRnn) {
+    const { cell, units: H, layers } = model.config;
+    const G = GATES[cell];
+    this.cell = cell;
+    this.H = H;
+    this.layers = layers;
+    const v = (name: string) => model.variables.get(name)! as unknown as tf.Tensor2D;
+    this.table = tf.tidy(() => tf.add(tf.matMul(v('embedding'), v('layer0.kernel')), v('layer0.bias')).dataSync() as Float32Array);
+    this.combined = [];
+    this.candidateU = [];
+    this.nextBias = [];
+    for (let l = 0; l < layers; l++) {
+      const last = l === layers - 1;
+      const [uz, uh] = (cell === 'gru' ? tf.split(v(`layer${l}.recurrentKernel`), [2 * H, H], 1) : [v(`layer${l}.recurrentKernel`), null]) as [tf.Tensor2D, tf.Tensor2D | null];
+      this.combined.push(tf.tidy(() => tf.concat([uz, last ? v('output.kernel') : v(`layer${l + 1}.kernel`)], 1)));
+      if (uh) this.candidateU.push(uh);
+      if (cell === 'gru') uz.dispose();
+      this.nextBias.push(v(last ? 'output.bias' : `layer${l + 1}.bias`).dataSync() as Float32Array);
+    }
+    this.h = Array.from({ length: layers }, () => new Float32Array(H));
+    this.c = Array.from({ length: layers }, () => new Float32Array(H));
+    this.recurrent = Array.from({ length: layers }, () => new Float32Array((cell === 'gru' ? 2 : G) * H));
+  }
+
+  private matVec(x: Float32Array, m: tf.Tensor2D): Float32Array {
+    const row = tf.tensor2d(x, [1, x.length]);
+    const out = tf.matMul(row, m);
+    const values = out.dataSync() as Float32Array;
+    row.dispose();
+    out.dispose();
+    return values;
   }
 
   /** Feeds one character; returns the logits [V] of the next. */
   feed(id: number): Float32Array {
-    const { logits, flat } = tf.tidy(() => {
-      const out = this.model.step(tf.tensor1d([id], 'int32'), this.state);
-      return { logits: out.logits, flat: out.state.flatMap((s) => (s.c ? [s.h, s.c] : [s.h])) };
-    });
-    this.dispose();
-    const hasC = this.model.config.cell === 'lstm';
-    this.state = [];
-    for (let i = 0; i < flat.length; ) {
-      this.state.push(hasC ? { h: flat[i] as tf.Tensor2D, c: flat[i + 1] as tf.Tensor2D } : { h: flat[i] as tf.Tensor2D });
-      i += hasC ? 2 : 1;
+    const { H } = this;
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    const G = GATES[this.cell];
+    let input = this.table.subarray(id * G * H, (id + 1) * G * H); // x·W + b of this layer
+    let result = new Float32Array(0);
+    for (let l = 0; l < this.layers; l++) {
+      const h = this.h[l];
+      const rec = this.recurrent[l];
+      if (this.cell === 'lstm') {
+        const c = this.c[l];
+        for (let j = 0; j < H; j++) {
+          const i = sigmoid(input[j] + rec[j]);
+          const f = sigmoid(input[H + j] + rec[H + j]);
+          const g = Math.tanh(input[2 * H + j] + rec[2 * H + j]);
+          const o = sigmoid(input[3 * H + j] + rec[3 * H + j]);
+          c[j] = f * c[j] + i * g;
+          h[j] = o * Math.tanh(c[j]);
+        }
+      } else if (this.cell === 'rnn') {
+        for (let j = 0; j < H; j++) h[j] = Math.tanh(input[j] + rec[j]);
+      } else {
+        const z = new Float32Array(H);
+        const rh = new Float32Array(H);
+        for (let j = 0; j < H; j++) {
+          z[j] = sigmoid(input[j] + rec[j]);
+          rh[j] = sigmoid(input[H + j] + rec[H + j]) * h[j];
+        }
+        const candidate = this.matVec(rh, this.candidateU[l]);
+        for (let j = 0; j < H; j++) h[j] = z[j] * h[j] + (1 - z[j]) * Math.tanh(input[2 * H + j] + candidate[j]);
+      }
+      // One product gives the next character's recurrent term and this character's next input.
+      const both = this.matVec(h, this.combined[l]);
+      rec.set(both.subarray(0, rec.length));
+      const next = both.slice(rec.length);
+      const bias = this.nextBias[l];
+      for (let j = 0; j < next.length; j++) next[j] += bias[j];
+      if (l === this.layers - 1) result = next;
+      else input = next;
     }
-    const values = logits.dataSync() as Float32Array;
-    logits.dispose();
-    return values;
+    return result;
   }
 
   dispose(): void {
-    for (const s of this.state) {
-      s.h.dispose();
-      s.c?.dispose();
-    }
+    for (const t of [...this.combined, ...this.candidateU]) t.dispose();
   }
 }
 

@@ -55,3 +55,23 @@ test('streaming delivers the generated text in order; the prime starts the outpu
 test('a prime with characters the model never saw is refused by name', async () => {
   await assert.rejects(generate(model, vocab, 'a', params({ prime: 'xyz' })), /never saw: "x" "y" "z"/);
 });
+
+test('the fast batch-1 stepper gives the same logits as the model run step by step, for every cell and 2 layers', async () => {
+  const { StreamState } = await import('../../main/engine/sample.ts');
+  const { tf } = await import('../../main/engine/backend.ts');
+  for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+    const cfg = ModelConfigSchema.parse({ cell, layers: 2, units: 24, embedding: 8 });
+    const m = new CharRnn(vocab.size, cfg, initialWeights(vocab.size, cfg, new Rng(5)));
+    const fast = new StreamState(m);
+    let state = m.zeroState(1);
+    for (const id of [1, 4, 4, 0, 9, 3]) {
+      const got = fast.feed(id);
+      const out = m.step(tf.tensor1d([id], 'int32'), state);
+      state = out.state;
+      const want = out.logits.dataSync();
+      want.forEach((w, i) => assert.ok(Math.abs(w - got[i]) < 1e-4, `${cell}: logit ${i}: ${got[i]} vs ${w}`));
+    }
+    fast.dispose();
+    m.dispose();
+  }
+});

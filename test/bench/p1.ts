@@ -1,0 +1,72 @@
+// One benchmark measurement in its own process (so its peak RSS is its own): workload P1 on one backend
+// for one cell — training throughput after two warm-up steps, then sampling 500 characters at batch 1.
+// Prints one JSON line. Usage: tsx p1.ts <lstm|gru> <steps>   (RNN_STUDIO_BACKEND picks the backend)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../main/engine/backend.ts';
+import { buildTask } from '../../main/engine/tasks/index.ts';
+import { Trainer } from '../../main/engine/train.ts';
+import { CharRnn } from '../../main/engine/model.ts';
+import { generate } from '../../main/engine/sample.ts';
+import { Vocabulary } from '../../main/engine/data.ts';
+import { RunConfigSchema, type CellType } from '../../shared/config.ts';
+import { Rng } from '../../main/engine/rng.ts';
+
+const cell = (process.argv[2] ?? 'lstm') as CellType;
+const steps = Number(process.argv[3] ?? 20);
+const V = 65;
+const B = 32;
+const T = 64;
+
+const backend = await initBackend();
+const dir = mkdtempSync(join(tmpdir(), 'rnn-studio-bench-'));
+const vocab = Array.from({ length: V }, (_, i) => String.fromCodePoint(0x21 + i));
+const rng = new Rng(1);
+const corpus = Array.from({ length: 400_000 }, () => vocab[rng.int(V)]).join('');
+writeFileSync(join(dir, 'corpus.txt'), corpus);
+const config = RunConfigSchema.parse({
+  model: { cell, layers: 1, units: 256, embedding: 64, dropout: 0 },
+  train: { seqLen: T, batch: B, lr: 2e-3, clip: 5, valSplit: 0, seed: 1, maxSteps: steps + 2 },
+});
+const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null });
+const noop = () => {};
+const trainer = new Trainer(
+  { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
+  { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
+);
+trainer.trainStep();
+trainer.trainStep();
+const times: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const t0 = performance.now();
+  trainer.trainStep();
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+
+const model = (built.task as unknown as { model: CharRnn }).model;
+const v = new Vocabulary(vocab);
+await generate(model, v, vocab[0], { length: 5, temperature: 1, topK: 0, topP: 1, prime: '', seed: 1 });
+const s0 = performance.now();
+let first = 0;
+await generate(model, v, vocab[0], { length: 500, temperature: 1, topK: 0, topP: 1, prime: '', seed: 2 }, () => {
+  if (!first) first = performance.now() - s0;
+});
+const sampleMs = performance.now() - s0;
+trainer.dispose();
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    engine: 'rnn-studio',
+    backend: backend.name,
+    cell,
+    steps,
+    train_chars_per_s: Math.round((B * T) / (median / 1000)),
+    train_step_ms_median: Math.round(median * 10) / 10,
+    sample_chars_per_s: Math.round(500 / (sampleMs / 1000)),
+    first_char_ms: Math.round(first * 10) / 10,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);
