@@ -7,7 +7,8 @@
 import { tf } from './backend.ts';
 import type { ModelConfig } from '../../shared/config.ts';
 import { directions, GATES, paramSpecs } from './params.ts';
-import { cellStep, createVariables, embed, linear, recurrentParts, zeroLayerState, type LayerState, type LayerWeights } from './model.ts';
+import { createVariables, embed, linear, type LayerWeights } from './model.ts';
+import { recurrentLayer } from './recurrence.ts';
 
 export class CharClassifier {
   readonly variables: Map<string, tf.Variable>;
@@ -33,63 +34,42 @@ export class CharClassifier {
     return { kernel: this.v(`layer${l}.${dir}kernel`), recurrentKernel: this.v(`layer${l}.${dir}recurrentKernel`), bias: this.v(`layer${l}.${dir}bias`) };
   }
 
-  /**
-   * One direction of one layer over time. x: [B·T, in]; masks: T × [B, 1].
-   * Returns the per-step outputs (T × [B, H]) and the final state.
-   */
-  private run(x: tf.Tensor2D, B: number, T: number, masks: tf.Tensor2D[], w: LayerWeights, backward: boolean): { outputs: tf.Tensor2D[]; last: LayerState } {
-    const { cell, units: H } = this.config;
-    const projected = tf.add(linear(x, w.kernel), w.bias); // [B·T, G·H]
-    const perStep = tf.unstack(tf.reshape(projected, [B, T, GATES[cell] * H]), 1) as tf.Tensor2D[];
-    const U = recurrentParts(cell, w, H);
-    let state = zeroLayerState(cell, B, H);
-    const outputs: tf.Tensor2D[] = new Array(T);
-    for (let k = 0; k < T; k++) {
-      const t = backward ? T - 1 - k : k;
-      const next = cellStep(cell, perStep[t], state, U, H);
-      const m = masks[t];
-      const keep = tf.sub(1, m);
-      // Padded steps (m = 0) carry the previous state through unchanged.
-      state = {
-        h: tf.add(tf.mul(m, next.h), tf.mul(keep, state.h)) as tf.Tensor2D,
-        c: next.c ? (tf.add(tf.mul(m, next.c), tf.mul(keep, state.c!)) as tf.Tensor2D) : undefined,
-      };
-      outputs[t] = state.h;
-    }
-    return { outputs, last: state };
-  }
-
   /** Class logits. ids: int32 [B, T]; mask: float32 [B, T] (1 = character, 0 = padding) → [B, C]. */
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
     const [B, T] = ids.shape;
-    const { units: H, layers, dropout, pooling } = this.config;
+    const { units: H, layers, dropout, pooling, cell } = this.config;
     const dirs = directions(this.config);
+    const D = dirs.length;
     const drop = <R extends tf.Tensor>(x: R, k: number): R =>
       dropoutSeed !== null && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed + k) as R) : x;
-    const masks = tf.unstack(tf.expandDims(mask, 2), 1) as tf.Tensor2D[]; // T × [B, 1]
+    // Time-major, as the recurrent op wants: [T, B, ·].
+    const maskT = tf.reshape(tf.transpose(mask), [T, B, 1]) as tf.Tensor3D;
 
-    let x = embed(this.v('embedding'), tf.reshape(ids, [-1])); // [B·T, E]
-    let top: { outputs: tf.Tensor2D[]; last: LayerState }[] = [];
+    let x = embed(this.v('embedding'), tf.reshape(tf.transpose(ids), [-1])); // [T·B, E]
+    let outputs: tf.Tensor3D[] = [];
     for (let l = 0; l < layers; l++) {
-      top = dirs.map((d, i) => this.run(x, B, T, masks, this.weights(l, d), i === 1));
-      const perDirection = top.map((r) => tf.stack(r.outputs, 1)); // D × [B, T, H]
-      const joined = perDirection.length === 1 ? perDirection[0] : tf.concat(perDirection, 2); // [B, T, D·H]
-      const flat = tf.reshape(joined, [B * T, dirs.length * H]) as tf.Tensor2D;
+      outputs = dirs.map((d, i) => {
+        const w = this.weights(l, d);
+        const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, GATES[cell] * H]) as tf.Tensor3D;
+        return recurrentLayer(cell, projected, w.recurrentKernel, maskT, i === 1); // [T, B, H]
+      });
+      const joined = D === 1 ? outputs[0] : tf.concat(outputs, 2); // [T, B, D·H]
+      const flat = tf.reshape(joined, [T * B, D * H]) as tf.Tensor2D;
       x = l < layers - 1 ? drop(flat, l) : flat; // the top layer is dropped after pooling
-
     }
 
     let pooled: tf.Tensor2D;
     if (pooling === 'last') {
-      // Forward: the state after the last real character; backward: after reading back to the first.
-      pooled = dirs.length === 1 ? top[0].last.h : (tf.concat([top[0].last.h, top[1].last.h], 1) as tf.Tensor2D);
+      // Forward: the state after the last real character (padding carries it to step T−1); backward:
+      // the state after reading back to the first character (step 0).
+      const at = (o: tf.Tensor3D, t: number) => tf.reshape(tf.slice(tf.reshape(o, [T, B * H]), [t, 0], [1, B * H]), [B, H]) as tf.Tensor2D;
+      pooled = D === 1 ? at(outputs[0], T - 1) : (tf.concat([at(outputs[0], T - 1), at(outputs[1], 0)], 1) as tf.Tensor2D);
     } else {
-      const seq = tf.reshape(x, [B, T, dirs.length * H]);
-      const m3 = tf.expandDims(mask, 2); // [B, T, 1]
+      const seq = tf.reshape(x, [T, B, D * H]);
       pooled =
         pooling === 'mean'
-          ? (tf.div(tf.sum(tf.mul(seq, m3), 1), tf.maximum(tf.sum(m3, 1), 1)) as tf.Tensor2D)
-          : (tf.max(tf.add(seq, tf.mul(tf.sub(m3, 1), 1e9)), 1) as tf.Tensor2D);
+          ? (tf.div(tf.sum(tf.mul(seq, maskT), 0), tf.maximum(tf.sum(maskT, 0), 1)) as tf.Tensor2D)
+          : (tf.max(tf.add(seq, tf.mul(tf.sub(maskT, 1), 1e9)), 0) as tf.Tensor2D);
     }
     return tf.add(linear(drop(pooled, layers), this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D;
   }

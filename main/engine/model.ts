@@ -11,6 +11,7 @@
 import { tf } from './backend.ts';
 import type { CellType, ModelConfig } from '../../shared/config.ts';
 import { Rng } from './rng.ts';
+import { recurrentLayer } from './recurrence.ts';
 import { GATES, countParameters, paramSpecs } from './params.ts';
 
 export { GATES, countParameters, paramSpecs };
@@ -209,28 +210,21 @@ export class CharRnn {
     const drop = (x: tf.Tensor2D, k: number): tf.Tensor2D =>
       dropoutSeed !== null && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed + k) as tf.Tensor2D) : x;
 
-    let x = embed(this.v('embedding'), tf.reshape(inputs, [-1])); // [B·T, E]
+    // Time-major from here on: each step's slice of a [T, B, ·] tensor is contiguous.
+    let x = embed(this.v('embedding'), tf.reshape(tf.transpose(inputs), [-1])); // [T·B, E]
     for (let l = 0; l < layers; l++) {
       const w = this.layer(l);
-      const G = GATES[cell];
-      const projected = tf.add(linear(x, w.kernel), w.bias); // [B·T, G·H]
-      const perStep = tf.unstack(tf.reshape(projected, [B, T, G * H]), 1); // T × [B, G·H]
-      const U = recurrentParts(cell, w, H);
-      let state = zeroLayerState(cell, B, H);
-      const outputs: tf.Tensor2D[] = [];
-      for (let t = 0; t < T; t++) {
-        state = cellStep(cell, perStep[t] as tf.Tensor2D, state, U, H);
-        outputs.push(state.h);
-      }
-      x = drop(tf.reshape(tf.stack(outputs, 1), [B * T, H]) as tf.Tensor2D, l); // [B·T, H]
+      const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, GATES[cell] * H]) as tf.Tensor3D; // [T, B, G·H]
+      const hs = recurrentLayer(cell, projected, w.recurrentKernel, null); // [T, B, H]
+      x = drop(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, l); // [T·B, H]
     }
-    return tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D;
+    return tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D; // [T·B, V]
   }
 
   /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */
   loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, dropoutSeed: number | null): tf.Scalar {
-    const logits = this.forward(inputs, dropoutSeed);
-    const labels = tf.oneHot(tf.reshape(targets, [-1]) as tf.Tensor1D, this.vocabSize);
+    const logits = this.forward(inputs, dropoutSeed); // time-major rows
+    const labels = tf.oneHot(tf.reshape(tf.transpose(targets), [-1]) as tf.Tensor1D, this.vocabSize);
     return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
   }
 
