@@ -7,6 +7,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { ApiError, type DatasetFormat, type ImportReply, type ImportRequest, type InspectReply } from '../../shared/api.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { buildCharset, countChars, CorpusError, decodeText } from '../engine/index.ts';
+import { countUtf8, type CharStats } from '../engine/data.ts';
 import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFormat } from '../engine/labelled-data.ts';
 import { writeFileAtomic } from '../engine/checkpoint.ts';
 import type { Store } from '../db/index.ts';
@@ -95,10 +96,10 @@ export function importCorpus(home: string, store: Store, source: string, req: Im
 interface Content {
   kind: 'text' | 'labelled';
   format: DatasetFormat;
-  /** What is stored: the text, or the examples as JSONL. */
-  stored: string;
-  /** The characters the charset is counted over. */
-  text: string;
+  /** What is stored: the text's UTF-8, or the examples as JSONL. */
+  stored: Buffer;
+  /** Its characters, counted: the charset comes from them. */
+  stats: CharStats;
   files: number;
   encoding: string;
   examples: number | null;
@@ -108,8 +109,24 @@ interface Content {
 }
 
 function importText(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
+  const common = { kind: 'text' as const, format: 'text' as const, examples: null, labels: null, lengths: null, warnings: [] };
+  // Fast path for the common large case, one plain UTF-8 file: its bytes are what we store, counted
+  // without building a string (peak memory stays near the file's size).
+  if (!req.encoding && statSafe(source)?.isFile()) {
+    const bytes = readFileSync(source);
+    const stats = countUtf8(bytes);
+    if (stats) return recordDataset(home, store, source, req, { ...common, stored: bytes, stats, files: 1, encoding: 'utf-8' });
+  }
   const { text, files, encoding } = readCorpus(source, req.encoding);
-  return recordDataset(home, store, source, req, { kind: 'text', format: 'text', stored: text, text, files, encoding, examples: null, labels: null, lengths: null, warnings: [] });
+  return recordDataset(home, store, source, req, { ...common, stored: Buffer.from(text, 'utf8'), stats: countChars(text), files, encoding });
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 function importLabelled(home: string, store: Store, source: string, req: ImportRequest, format: LabelledFormat): ImportReply {
@@ -120,8 +137,8 @@ function importLabelled(home: string, store: Store, source: string, req: ImportR
   return recordDataset(home, store, source, req, {
     kind: 'labelled',
     format,
-    stored,
-    text: examples.map((e) => e.text).join(''),
+    stored: Buffer.from(stored, 'utf8'),
+    stats: countChars(examples.map((e) => e.text).join('')),
     files,
     encoding: req.encoding ?? 'utf-8',
     examples: stats.examples,
@@ -134,8 +151,8 @@ function importLabelled(home: string, store: Store, source: string, req: ImportR
 /** Stores content-addressed content and records the dataset; nothing is left behind if that fails. */
 function recordDataset(home: string, store: Store, source: string, req: ImportRequest, c: Content): ImportReply {
   const maxCharset = req.maxCharset ?? DEFAULT_MAX_CHARSET;
-  const { text, files, encoding } = c;
-  const bytes = Buffer.from(c.stored, 'utf8');
+  const { files, encoding } = c;
+  const bytes = c.stored;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 
   const existing = store.datasets.findSame(sha256, maxCharset);
@@ -143,7 +160,7 @@ function recordDataset(home: string, store: Store, source: string, req: ImportRe
     return { dataset: existing, existing: true, warnings: [`this text was imported before as dataset ${existing.id} ("${existing.name}"); nothing new was stored`] };
   }
 
-  const { chars, counts } = countChars(text);
+  const { chars, counts } = c.stats;
   const charset = buildCharset(counts, maxCharset);
   const warnings = [...c.warnings];
   if (charset.droppedDistinct > 0) {

@@ -113,6 +113,47 @@ export interface CharStats {
   counts: Array<[string, number]>;
 }
 
+function sortedCounts(table: Uint32Array): Array<[string, number]> {
+  const counts: Array<[string, number]> = [];
+  for (let cp = 0; cp < table.length; cp++) if (table[cp] > 0) counts.push([String.fromCodePoint(cp), table[cp]]);
+  counts.sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!);
+  return counts;
+}
+
+/**
+ * Counts the code points of UTF-8 bytes without decoding them to a string (a 100 MB corpus would take
+ * 200 MB more as one). Returns null for anything that needs the careful path — invalid UTF-8, a BOM, a
+ * NUL byte or a carriage return — which then decodes, normalises and explains.
+ */
+export function countUtf8(b: Uint8Array): CharStats | null {
+  if (b.length === 0 || (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) || (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) return null;
+  const table = new Uint32Array(0x110000);
+  let chars = 0;
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      if (c === 0 || c === 0x0d) return null;
+      table[c]++;
+      chars++;
+      i++;
+      continue;
+    }
+    const n = (c & 0xe0) === 0xc0 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 ? 3 : 0;
+    if (n === 0 || i + n >= b.length) return null;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      if ((b[i + k] & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (b[i + k] & 0x3f);
+    }
+    if (cp < [0, 0x80, 0x800, 0x10000][n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+    table[cp]++;
+    chars++;
+    i += n + 1;
+  }
+  return { chars, counts: sortedCounts(table) };
+}
+
 /** Counts code points. Fast on large text: one pass over UTF-16 units into a flat table. */
 export function countChars(text: string): CharStats {
   const table = new Uint32Array(0x110000);
@@ -129,10 +170,7 @@ export function countChars(text: string): CharStats {
     table[cp]++;
     chars++;
   }
-  const counts: Array<[string, number]> = [];
-  for (let cp = 0; cp < table.length; cp++) if (table[cp] > 0) counts.push([String.fromCodePoint(cp), table[cp]]);
-  counts.sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!);
-  return { chars, counts };
+  return { chars, counts: sortedCounts(table) };
 }
 
 export interface Charset {

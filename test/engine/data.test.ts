@@ -73,3 +73,12 @@ test('a corpus too small for one window is refused with a hint', () => {
   const ids = new Vocabulary(['a']).encode('aaaa');
   assert.throws(() => new BatchPlan(ids, 0, 64, 32, 1), /fewer than one window of --seq-len 64/);
 });
+
+test('counting UTF-8 bytes directly agrees with counting the decoded text, and defers anything unusual', async () => {
+  const { countUtf8 } = await import('../../main/engine/data.ts');
+  const text = 'Grüße, 你好 🎉 — ok\n'.repeat(50);
+  assert.deepEqual(countUtf8(utf8(text)), countChars(text));
+  for (const odd of [new Uint8Array([0xef, 0xbb, 0xbf, 0x61]), utf8('a\r\nb'), new Uint8Array([0x61, 0xc3]), new Uint8Array([0x61, 0, 0x62]), new Uint8Array([0xed, 0xa0, 0x80])]) {
+    assert.equal(countUtf8(odd), null);
+  }
+});

@@ -1,0 +1,123 @@
+// `npm run bench [-- --json] [-- --runs N]`: workload P1 (vocabulary 65, embedding 64, one LSTM or GRU
+// layer of 256 units, sequence 64, batch 32, Adam 2e-3, clipping at 5) on each backend installed, the
+// default first — training chars/s, sampling chars/s at batch 1, time to the first character, peak RSS —
+// interleaved with the tuned PyTorch reference of ../shared/bench when Debian's python3-torch is there;
+// then importing a generated 100 MB UTF-8 corpus with a large charset. Each measurement runs in its own
+// process, so its peak RSS is its own.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../main/engine/rng.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const runs = flag('--runs', 3);
+const steps = flag('--steps', 20);
+const emit = (o: Record<string, unknown>) => (json ? console.log(JSON.stringify(o)) : undefined);
+const say = (s: string) => (json ? undefined : console.log(s));
+
+function installedBackends(): string[] {
+  const require = createRequire(import.meta.url);
+  const has = (pkg: string) => {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return [has('@tensorflow/tfjs-node') ? 'node' : null, has('@tensorflow/tfjs-backend-wasm') ? 'wasm' : null, 'cpu'].filter((b): b is string => b !== null);
+}
+
+function ours(backend: string, cell: string, n: number): Record<string, number | string> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/p1.ts'), cell, String(n)], {
+    cwd: root,
+    env: { ...process.env, RNN_STUDIO_BACKEND: backend },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`benchmark on ${backend} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const torchScript = resolve(process.env.RNN_STUDIO_TORCH_BENCH ?? join(root, '..', 'shared', 'bench', 'torch_charlstm.py'));
+const torchAvailable = existsSync(torchScript) && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+function torch(cell: string): Record<string, number | string> {
+  const r = spawnSync('/usr/bin/python3', [torchScript, cell, '30', '500', '2'], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-pthread' },
+  });
+  if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+say(`P1 on ${new Date().toISOString().slice(0, 10)}, ${runs} interleaved runs per cell (medians); PyTorch reference: ${torchAvailable ? torchScript : 'not installed (apt-get install python3-torch libopenblas0-pthread)'}`);
+const backends = installedBackends();
+const rows: string[][] = [];
+for (const cell of ['lstm', 'gru']) {
+  const mine: Record<string, number | string>[] = [];
+  const theirs: Record<string, number | string>[] = [];
+  for (let i = 0; i < runs; i++) {
+    const o = ours(backends[0], cell, steps);
+    mine.push(o);
+    emit({ measure: 'p1', run: i + 1, ...o });
+    if (torchAvailable) {
+      const t = torch(cell);
+      theirs.push(t);
+      emit({ measure: 'p1-reference', run: i + 1, engine: 'pytorch', torch: t.torch, cell, train_chars_per_s: t.train_chars_per_s, sample_chars_per_s: t.sample_chars_per_s });
+    }
+  }
+  const m = (k: string) => median(mine.map((o) => Number(o[k])));
+  const tm = (k: string) => (theirs.length ? median(theirs.map((o) => Number(o[k]))) : NaN);
+  const ratio = (a: number, b: number) => (Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
+  emit({ measure: 'p1-summary', backend: backends[0], cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb') });
+  rows.push([cell, backends[0], String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb'))]);
+  for (const other of backends.slice(1)) {
+    const o = ours(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
+    emit({ measure: 'p1', run: 1, ...o });
+    rows.push([cell, other, String(o.train_chars_per_s), '', '', String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
+  }
+}
+say('');
+say(['cell', 'backend', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB'].join('\t'));
+for (const r of rows) say(r.join('\t'));
+
+// Import: a generated 100 MB UTF-8 corpus whose charset (~3,600 distinct) exceeds the 2,000 cap.
+if (!args.includes('--skip-import')) {
+  const dir = join(tmpdir(), 'rnn-studio-bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'corpus-100mb.txt');
+  if (!existsSync(file) || statSync(file).size < 100e6) {
+    const rng = new Rng(7);
+    const out = createWriteStream(file);
+    const words = 'the of and to in is that it was for on are as with his they at be this from'.split(' ');
+    let written = 0;
+    while (written < 100e6) {
+      let line = '';
+      for (let w = 0; w < 12; w++) {
+        const r = rng.next();
+        line += r < 0.7 ? words[rng.int(words.length)] : r < 0.95 ? String.fromCodePoint(0x4e00 + rng.int(3500)) : String.fromCodePoint(0x1f600 + rng.int(80));
+        line += ' ';
+      }
+      line += '\n';
+      written += Buffer.byteLength(line);
+      if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((r) => out.end(() => r()));
+  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/import.ts'), file], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`import benchmark failed: ${r.stderr}`);
+  const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  emit(o);
+  say(`\nimport: ${o.file_mb} MB, ${o.chars.toLocaleString('en-US')} characters, ${o.distinct_chars} distinct, in ${o.seconds} s (${o.mb_per_s} MB/s), peak RSS ${o.peak_rss_mb} MB (${(o.peak_rss_mb / o.file_mb).toFixed(1)}× the file)`);
+}
