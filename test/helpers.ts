@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Studio } from '../main/core/studio.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'bin', 'rnn-studio.mjs');
@@ -53,4 +54,18 @@ export function cli(args: string[], home: string): Promise<CliResult> {
 /** Progress lines of a --json train/resume run, as step → loss. */
 export function lossesByStep(lines: Array<Record<string, unknown>>): Map<number, number> {
   return new Map(lines.filter((l) => l.event === 'progress').map((l) => [l.step as number, l.loss as number]));
+}
+
+/** A test body run against a Studio on a fresh data home (in `dir`/home), closed and removed after. */
+export function withStudio(fn: (studio: Studio, dir: string) => Promise<void>) {
+  return async () => {
+    const dir = tempDir();
+    const studio = Studio.open(join(dir.path, 'home'));
+    try {
+      await fn(studio, dir.path);
+    } finally {
+      await studio.close();
+      dir.cleanup();
+    }
+  };
 }

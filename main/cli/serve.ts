@@ -18,11 +18,11 @@ export async function serve(studio: Studio, opts: ServeOptions): Promise<void> {
   // RNN_STUDIO_EVENT_LOOP_REPORT=FILE: measure how long this process's event loop is ever blocked
   // (training runs in workers, so it should stay small) and write the figures there on exit.
   const report = process.env.RNN_STUDIO_EVENT_LOOP_REPORT;
-  const loop = report ? monitorEventLoopDelay({ resolution: 5 }) : null;
-  loop?.enable();
-
   const staticDir = await ensureRendererBuilt(opts.rebuild);
   const bridge = await startBridge({ studio, staticDir, port: opts.port });
+  // Measured from the moment it serves: start-up's module loading is not the UI's to wait on.
+  const loop = report ? monitorEventLoopDelay({ resolution: 5 }) : null;
+  loop?.enable();
   process.stdout.write(`RNN Studio at ${bridge.url}\n`);
   if (opts.open) {
     open(bridge.url).catch(() => process.stderr.write('Could not open a browser: open the address above yourself.\n'));

@@ -15,6 +15,7 @@ import {
   type RequestOf,
 } from '../../shared/api.ts';
 import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
+import { RunConfigSchema, SampleParamsSchema } from '../../shared/config.ts';
 import type { BackendName } from '../../shared/types.ts';
 import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { homePaths } from './home.ts';
@@ -27,6 +28,16 @@ import { SAMPLE_CORPUS } from './resources.ts';
 
 const FASTER_BACKEND_HINT = 'Install @tensorflow/tfjs-node (needs network at install time) for native-speed training.';
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * zod compiles each schema on its first use (tens of ms): do it at start-up, not on the first request a
+ * user makes, where it would stall the UI's event loop.
+ */
+function warmUpValidators(): void {
+  for (const schema of Object.values(RequestSchemas)) schema.safeParse({});
+  RunConfigSchema.safeParse({});
+  SampleParamsSchema.safeParse({});
+}
 
 type Handlers = { [C in Channel]: (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>> };
 
@@ -50,6 +61,7 @@ export class Studio implements ApiClient {
     this.jobs = new EngineJobs(this.store, emit);
     this.uploads = new UploadArea(join(home, 'uploads'));
     this.handlers = this.createHandlers();
+    warmUpValidators();
   }
 
   static open(home: string, options: OpenOptions = {}): Studio {

@@ -7,7 +7,7 @@
 import { tf } from './backend.ts';
 import type { ModelConfig } from '../../shared/config.ts';
 import { directions, GATES, paramSpecs } from './params.ts';
-import { createVariables, embed, linear, type LayerWeights } from './model.ts';
+import { createVariables, embed, linear, readVariables, type LayerWeights } from './model.ts';
 import { recurrentLayer } from './recurrence.ts';
 
 export class CharClassifier {
@@ -74,10 +74,8 @@ export class CharClassifier {
     return tf.add(linear(drop(pooled, layers), this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D;
   }
 
-  async readWeights(): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>();
-    for (const [name, v] of this.variables) out.set(name, (await v.data()) as Float32Array);
-    return out;
+  readWeights(): Promise<Map<string, Float32Array>> {
+    return readVariables(this.variables);
   }
 
   dispose(): void {

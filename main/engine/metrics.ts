@@ -1,14 +1,6 @@
 // Classification metrics from labels and predictions: accuracy, macro-F1, per-class precision and
 // recall, and the confusion matrix (rows: true class, columns: predicted class). Pure.
-export interface ClassMetrics {
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Examples of this class. */
-  support: number;
-}
-
+import type { ClassMetrics } from '../../shared/types.ts';
 export interface ClassificationReport {
   accuracy: number;
   macroF1: number;

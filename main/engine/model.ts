@@ -132,6 +132,13 @@ export function zeroLayerState(cell: CellType, batch: number, H: number): LayerS
   return cell === 'lstm' ? { h: tf.zeros([batch, H]), c: tf.zeros([batch, H]) } : { h: tf.zeros([batch, H]) };
 }
 
+/** The current values of variables, by name (for checkpoints and tests). */
+export async function readVariables(variables: Map<string, tf.Variable>): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of variables) out.set(name, (await v.data()) as Float32Array);
+  return out;
+}
+
 /** Variables for every parameter of `specs`, from `weights`. */
 export function createVariables(specs: Array<{ name: string; shape: number[] }>, weights: Map<string, Float32Array>): Map<string, tf.Variable> {
   const variables = new Map<string, tf.Variable>();
@@ -244,10 +251,8 @@ export class CharRnn {
     return { logits: tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D, state: next };
   }
 
-  async readWeights(): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>();
-    for (const [name, v] of this.variables) out.set(name, (await v.data()) as Float32Array);
-    return out;
+  readWeights(): Promise<Map<string, Float32Array>> {
+    return readVariables(this.variables);
   }
 
   dispose(): void {

@@ -2,7 +2,8 @@
 // layer of 256 units, sequence 64, batch 32, Adam 2e-3, clipping at 5) on each backend installed, the
 // default first — training chars/s, sampling chars/s at batch 1, time to the first character, peak RSS —
 // interleaved with the tuned PyTorch reference of ../shared/bench when Debian's python3-torch is there;
-// then importing a generated 100 MB UTF-8 corpus with a large charset. Each measurement runs in its own
+// then importing a generated 100 MB UTF-8 corpus with a large charset, and the serving process's event
+// loop while it trains. Each measurement runs in its own
 // process, so its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -120,4 +121,13 @@ if (!args.includes('--skip-import')) {
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
   emit(o);
   say(`\nimport: ${o.file_mb} MB, ${o.chars.toLocaleString('en-US')} characters, ${o.distinct_chars} distinct, in ${o.seconds} s (${o.mb_per_s} MB/s), peak RSS ${o.peak_rss_mb} MB (${(o.peak_rss_mb / o.file_mb).toFixed(1)}× the file)`);
+}
+
+// The serving process's event loop during training (target: under 50 ms at worst).
+if (!args.includes('--skip-event-loop')) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/event-loop.ts'), '20'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`event-loop benchmark failed: ${r.stderr}`);
+  const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  emit(o);
+  say(`serving process event loop over ${o.seconds} s of training: max ${o.maxMs} ms, p99 ${o.p99Ms} ms, mean ${o.meanMs} ms`);
 }

@@ -2,22 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Studio } from '../../main/core/studio.ts';
 import { ApiError } from '../../shared/api.ts';
-import { tempDir } from '../helpers.ts';
-
-function withStudio(fn: (studio: Studio, dir: string) => Promise<void>) {
-  return async () => {
-    const dir = tempDir();
-    const studio = Studio.open(join(dir.path, 'home'));
-    try {
-      await fn(studio, dir.path);
-    } finally {
-      await studio.close();
-      dir.cleanup();
-    }
-  };
-}
+import { withStudio } from '../helpers.ts';
 
 test('CSV: quoted fields with commas and newlines, a BOM, CRLF, blank lines and a very long text', withStudio(async (studio, dir) => {
   const long = 'spam '.repeat(20_000);

@@ -3,18 +3,11 @@ import type { RunConfigInput } from '../../../shared/config.ts';
 import type { BackendName, EvaluationRecord, MetricPoint, RunStatus, SampleRecord } from '../../../shared/types.ts';
 import type { Task } from '../../../shared/config.ts';
 import type { RunCommand } from '../../../shared/api.ts';
+import type { ProgressEvent } from '../../../shared/worker-protocol.ts';
 import { api } from '../lib/api.ts';
 import { app } from './app.svelte.ts';
 
-export interface Progress {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  loss: number;
-  charsPerSec: number;
-  etaSeconds: number;
-  lr: number;
-}
+export type Progress = Omit<ProgressEvent, 'type'>;
 
 class TrainingState {
   runId = $state<number | null>(null);
