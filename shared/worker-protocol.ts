@@ -1,7 +1,7 @@
 // The typed protocol between the core and an engine worker thread. Training never runs on the caller's
 // event loop: the core posts commands, the worker answers with events.
 import type { RunConfig, SampleParams } from './config.ts';
-import type { BackendName, CheckpointReason, ClassMetrics, Misclassified } from './types.ts';
+import type { BackendName, CheckpointReason, EvaluationRecord } from './types.ts';
 
 export interface StartTraining {
   type: 'start';
@@ -87,20 +87,8 @@ export interface MetricsEvent {
   valMacroF1: number | null;
 }
 
-/** A classifier's report on its validation split (at each epoch's end). */
-export interface EvaluationEvent {
-  type: 'evaluation';
-  step: number;
-  epoch: number;
-  loss: number;
-  examples: number;
-  accuracy: number;
-  macroF1: number;
-  labels: string[];
-  confusion: number[][];
-  perClass: ClassMetrics[];
-  misclassified: Misclassified[];
-}
+/** A classifier's report on its validation split (at each epoch's end); the core records it. */
+export type EvaluationEvent = { type: 'evaluation'; loss: number } & Omit<EvaluationRecord, 'id' | 'runId' | 'createdAt' | 'source' | 'path' | 'loss'>;
 
 export interface TrainingSampleEvent {
   type: 'sample';
