@@ -27,6 +27,8 @@ export async function buildAll({ quiet = false } = {}) {
       outfile: 'out/electron/engine-worker.mjs',
       format: 'esm',
       external,
+      // A training thread starts its helper thread from this same file (parallel.ts).
+      define: { __RNN_STUDIO_ENGINE_WORKER__: '"./engine-worker.mjs"' },
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     }),
     build({ ...common, entryPoints: ['main/electron/preload.ts'], outfile: 'out/electron/preload.cjs', format: 'cjs', external: ['electron'] }),

@@ -12,6 +12,7 @@ import type { ClassificationReport } from './metrics.ts';
 import { Adam } from './optimizer.ts';
 import { Rng, mixSeed } from './rng.ts';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+import type { GradientHelper } from './parallel.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
 
@@ -37,11 +38,26 @@ export interface TrainingTask {
   readonly stepsPerEpoch: number;
   /** Generators validate every evalEvery steps; classifiers at the end of each epoch. */
   readonly evalCadence: 'steps' | 'epochs';
-  /** Loss of the batch at data position (epoch, index), with this step's dropout. Called inside variableGrads. */
-  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar;
+  /**
+   * Loss of the batch at data position (epoch, index), with this step's dropout; with `part`, of that
+   * share of its rows only (part k of n, for training on several threads). Called inside variableGrads.
+   */
+  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar;
+  /** Rows (windows or examples) in the batch at (epoch, index). */
+  batchRows(epoch: number, index: number): number;
   evaluate(): Evaluation | null;
   sample?(seed: number): Promise<TrainingSample>;
   dispose(): void;
+}
+
+/** Part k of n of a batch: rows [⌊k·rows/n⌋, ⌊(k+1)·rows/n⌋). */
+export interface Part {
+  k: number;
+  of: number;
+}
+
+export function partRows(rows: number, part: Part | undefined): [number, number] {
+  return part ? [Math.floor((part.k * rows) / part.of), Math.floor(((part.k + 1) * rows) / part.of)] : [0, rows];
 }
 
 export interface TrainerCallbacks {
@@ -104,6 +120,8 @@ export interface TrainerOptions {
   resume: CheckpointState | null;
   /** Total steps of the run (overrides config.train.maxSteps, e.g. when resuming). */
   maxSteps: number | null;
+  /** A second thread computing half of each batch's gradient (see parallel.ts); null = this thread alone. */
+  helper?: GradientHelper | null;
 }
 
 export type RunEnd = 'completed' | 'stopped' | 'early-stopped';
@@ -160,20 +178,43 @@ export class Trainer {
   }
 
   /** One optimizer step on the next batch; returns its loss. */
-  trainStep(): number {
+  async trainStep(): Promise<number> {
     const { clip } = this.opts.config.train;
     const dropoutSeed = this.rng.seed();
     const epoch = this.epoch;
     const index = this.step % this.task.stepsPerEpoch;
-    const loss = tf.tidy(() => {
-      const vars = [...this.task.variables.values()];
-      const { value, grads } = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed), vars);
-      const byParam = new Map([...this.task.variables].map(([name, v]) => [name, grads[v.name]]));
-      this.optimizer.apply(this.task.variables, byParam, clip);
-      return value;
-    });
-    const value = loss.dataSync()[0];
-    loss.dispose();
+    const helper = this.opts.helper;
+    const rows = this.task.batchRows(epoch, index);
+    let value: number;
+    if (!helper || rows < 2) {
+      const loss = tf.tidy(() => {
+        const vars = [...this.task.variables.values()];
+        const { value: l, grads } = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed), vars);
+        const byParam = new Map([...this.task.variables].map(([name, v]) => [name, grads[v.name]]));
+        this.optimizer.apply(this.task.variables, byParam, clip);
+        return l;
+      });
+      value = loss.dataSync()[0];
+      loss.dispose();
+    } else {
+      // The helper takes the second half (its own dropout stream); this thread the first, meanwhile.
+      const names = [...this.task.variables.keys()];
+      const vars = names.map((n) => this.task.variables.get(n)!);
+      const remote = helper.compute({ epoch, index, dropoutSeed: mixSeed(dropoutSeed, 2), part: { k: 1, of: 2 }, weights: vars.map((v) => (v.dataSync() as Float32Array).slice()) });
+      const own = tf.tidy(() => {
+        const r = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed, { k: 0, of: 2 }), vars);
+        return { loss: r.value, grads: vars.map((v) => r.grads[v.name]) };
+      });
+      const theirs = await remote;
+      // Each half's gradient is of its own mean: weigh them by their rows.
+      const w0 = Math.floor(rows / 2) / rows;
+      tf.tidy(() => {
+        const averaged = new Map(names.map((n, i) => [n, tf.add(tf.mul(own.grads[i], w0), tf.mul(tf.tensor(theirs.grads[i], vars[i].shape), 1 - w0))]));
+        this.optimizer.apply(this.task.variables, averaged, clip);
+      });
+      value = own.loss.dataSync()[0] * w0 + theirs.loss * (1 - w0);
+      tf.dispose([own.loss, ...own.grads]);
+    }
     this.step += 1;
     return value;
   }
@@ -302,7 +343,7 @@ export class Trainer {
         await this.checkpoint('request');
       }
       const started = performance.now();
-      const loss = this.trainStep();
+      const loss = await this.trainStep();
       const seconds = (performance.now() - started) / 1000;
       this.trainSeconds += seconds;
       this.secondsPerStep = this.secondsPerStep === null ? seconds : 0.9 * this.secondsPerStep + 0.1 * seconds;
@@ -347,5 +388,6 @@ export class Trainer {
   dispose(): void {
     this.task.dispose();
     this.optimizer.dispose();
+    void this.opts.helper?.close();
   }
 }

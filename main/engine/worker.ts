@@ -1,7 +1,7 @@
 // The engine's worker thread: trains one run, or answers short jobs (sampling, classifying, probe steps)
 // as the core commands. Everything heavy happens here, never on the event loop of the process that owns
 // the UI or the CLI.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,13 @@ import { CharClassifier, padBatch } from './classifier.ts';
 import { Vocabulary } from './data.ts';
 import { generate } from './sample.ts';
 import { buildTask } from './tasks/index.ts';
+import { GradientHelper, serveGradients, trainingThreads } from './parallel.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
+/** A helper thread of a training thread (parallel.ts), rather than an engine worker of the core. */
+const isGradientHelper = (workerData as { role?: string } | null)?.role === 'gradients';
+if (isGradientHelper) await serveGradients(port, (workerData as { init: Parameters<typeof serveGradients>[1] }).init);
 const post = (event: WorkerEvent) => port.postMessage(event);
 
 let control: TrainingControl | null = null;
@@ -30,14 +34,21 @@ const forward: TrainerCallbacks = {
   onStatus: (status) => post({ type: 'status', status }),
 };
 
-function makeTrainer(cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>, checkpointDir: string, resume: CheckpointState | null, callbacks: TrainerCallbacks): Trainer {
+async function makeTrainer(
+  cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>,
+  checkpointDir: string,
+  resume: CheckpointState | null,
+  callbacks: TrainerCallbacks,
+  backend: string,
+): Promise<Trainer> {
   const config = resume?.config ?? cmd.config;
   const vocab = resume?.vocab ?? cmd.vocab;
   const labels = resume?.labels ?? cmd.labels;
   const seed = resume?.seed ?? config.train.seed ?? 0;
   const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume });
+  const helper = trainingThreads(backend) === 2 ? await GradientHelper.start({ config, vocab, labels, contentPath: cmd.corpusPath, seed }) : null;
   return new Trainer(
-    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume, maxSteps: cmd.maxSteps },
+    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume, maxSteps: cmd.maxSteps, helper },
     callbacks,
   );
 }
@@ -49,7 +60,7 @@ async function train(cmd: StartTraining): Promise<void> {
   try {
     const backend = await initBackend();
     const resume = cmd.resumeFrom ? loadCheckpoint(cmd.resumeFrom) : null;
-    trainer = makeTrainer(cmd, cmd.checkpointDir, resume, forward);
+    trainer = await makeTrainer(cmd, cmd.checkpointDir, resume, forward, backend.name);
     post({
       type: 'ready',
       backend: backend.name,
@@ -146,11 +157,11 @@ async function probe(req: ProbeRequest): Promise<void> {
   try {
     const backend = await initBackend();
     const noop = () => {};
-    trainer = makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop });
-    trainer.trainStep();
+    trainer = await makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop }, backend.name);
+    await trainer.trainStep();
     const started = performance.now();
     const timed = Math.max(1, req.steps - 1);
-    for (let i = 0; i < timed; i++) trainer.trainStep();
+    for (let i = 0; i < timed; i++) await trainer.trainStep();
     const secondsPerStep = (performance.now() - started) / 1000 / timed;
     post({ type: 'probe-done', requestId: req.requestId, secondsPerStep, stepsPerEpoch: trainer.task.stepsPerEpoch, backend: backend.name });
   } catch (err) {
@@ -161,7 +172,7 @@ async function probe(req: ProbeRequest): Promise<void> {
   }
 }
 
-port.on('message', (cmd: WorkerCommand) => {
+if (!isGradientHelper) port.on('message', (cmd: WorkerCommand) => {
   switch (cmd.type) {
     case 'start':
       void train(cmd);

@@ -12,6 +12,7 @@ import { generate } from '../../main/engine/sample.ts';
 import { Vocabulary } from '../../main/engine/data.ts';
 import { RunConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/rng.ts';
+import { GradientHelper, trainingThreads } from '../../main/engine/parallel.ts';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);
@@ -31,16 +32,18 @@ const config = RunConfigSchema.parse({
 });
 const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null });
 const noop = () => {};
+const threads = trainingThreads(backend.name);
+const helper = threads === 2 ? await GradientHelper.start({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1 }) : null;
 const trainer = new Trainer(
-  { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
+  { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null, helper },
   { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
 );
-trainer.trainStep();
-trainer.trainStep();
+await trainer.trainStep();
+await trainer.trainStep();
 const times: number[] = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
-  trainer.trainStep();
+  await trainer.trainStep();
   times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);
@@ -61,6 +64,7 @@ console.log(
   JSON.stringify({
     engine: 'rnn-studio',
     backend: backend.name,
+    threads,
     cell,
     steps,
     train_chars_per_s: Math.round((B * T) / (median / 1000)),

@@ -8,7 +8,7 @@ import { CharClassifier, padBatch } from '../classifier.ts';
 import { classificationReport } from '../metrics.ts';
 import { Rng, mixSeed } from '../rng.ts';
 import type { Example } from '../labelled-data.ts';
-import type { Evaluation, TrainingTask } from '../train.ts';
+import { partRows, type Evaluation, type Part, type TrainingTask } from '../train.ts';
 
 export interface EncodedExample {
   ids: Uint16Array;
@@ -99,9 +99,19 @@ export class ClassifierTask implements TrainingTask {
     return this.model.forward(tf.tensor2d(b.ids, [b.batch, b.steps], 'int32'), tf.tensor2d(b.mask, [b.batch, b.steps]), dropoutSeed);
   }
 
-  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar {
+  private batchIndices(epoch: number, index: number): number[] {
     const B = this.config.train.batch;
-    const indices = this.epochOrder(epoch).slice(index * B, (index + 1) * B);
+    return this.epochOrder(epoch).slice(index * B, (index + 1) * B);
+  }
+
+  batchRows(epoch: number, index: number): number {
+    return this.batchIndices(epoch, index).length;
+  }
+
+  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar {
+    const all = this.batchIndices(epoch, index);
+    const [from, to] = partRows(all.length, part);
+    const indices = all.slice(from, to);
     const logits = this.logits(indices, dropoutSeed);
     const labels = indices.map((i) => this.examples[i].label);
     const perExample = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), this.labels.length), tf.logSoftmax(logits)), 1)); // [n]

@@ -4,7 +4,7 @@ import type { RunConfig } from '../../../shared/config.ts';
 import { BatchPlan, Vocabulary, type Batch } from '../data.ts';
 import { CharRnn } from '../model.ts';
 import { generate } from '../sample.ts';
-import type { Evaluation, TrainingTask, TrainingSample } from '../train.ts';
+import { partRows, type Evaluation, type Part, type TrainingTask, type TrainingSample } from '../train.ts';
 
 export class GeneratorTask implements TrainingTask {
   readonly model: CharRnn;
@@ -41,9 +41,16 @@ export class GeneratorTask implements TrainingTask {
     return this.config.train.batch * this.config.train.seqLen;
   }
 
-  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar {
+  batchRows(): number {
+    return this.config.train.batch;
+  }
+
+  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar {
     const b = this.plan.batchAt(epoch, index);
-    return this.model.loss(tf.tensor2d(b.inputs, [b.batch, b.seqLen], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seqLen], 'int32'), dropoutSeed);
+    const [from, to] = partRows(b.batch, part);
+    const T = b.seqLen;
+    const rows = (a: Int32Array) => tf.tensor2d(a.subarray(from * T, to * T), [to - from, T], 'int32');
+    return this.model.loss(rows(b.inputs), rows(b.targets), dropoutSeed);
   }
 
   /** Mean loss over the fixed validation windows. */
