@@ -10,27 +10,22 @@ const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'open'];
 export async function buildAll({ quiet = false } = {}) {
   await viteBuild({ configFile: `${root}vite.config.ts`, logLevel: quiet ? 'error' : 'warn' });
   const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: quiet ? 'error' : 'warning', absWorkingDir: root };
+  // ESM bundles for Node: the main process, and the engine worker (which also starts its helper thread
+  // from its own file); both learn where the worker is. Bundled ESM still meets CommonJS dependencies
+  // that call require().
+  const nodeBundle = (entry, outfile) =>
+    build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      format: 'esm',
+      external,
+      define: { __RNN_STUDIO_ENGINE_WORKER__: '"./engine-worker.mjs"' },
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
   await Promise.all([
-    build({
-      ...common,
-      entryPoints: ['main/electron/main.ts'],
-      outfile: 'out/electron/main.mjs',
-      format: 'esm',
-      external,
-      define: { __RNN_STUDIO_ENGINE_WORKER__: '"./engine-worker.mjs"' },
-      // Bundled ESM still meets CommonJS dependencies that call require().
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    }),
-    build({
-      ...common,
-      entryPoints: ['main/engine/worker.ts'],
-      outfile: 'out/electron/engine-worker.mjs',
-      format: 'esm',
-      external,
-      // A training thread starts its helper thread from this same file (parallel.ts).
-      define: { __RNN_STUDIO_ENGINE_WORKER__: '"./engine-worker.mjs"' },
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    }),
+    nodeBundle('main/electron/main.ts', 'out/electron/main.mjs'),
+    nodeBundle('main/engine/worker.ts', 'out/electron/engine-worker.mjs'),
     build({ ...common, entryPoints: ['main/electron/preload.ts'], outfile: 'out/electron/preload.cjs', format: 'cjs', external: ['electron'] }),
   ]);
 }
