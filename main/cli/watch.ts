@@ -17,7 +17,7 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
       api.on('run:ready', (e) => {
         if (e.runId !== runId) return;
         out.event({ event: 'ready', ...e });
-        out.say(`Run ${runId} on the ${e.backend} backend: ${e.parameters.toLocaleString('en-US')} parameters, ${e.startStep > 0 ? `resuming at step ${e.startStep} of` : ''} ${e.totalSteps} steps.`);
+        out.say(`Run ${runId} on the ${e.backend} backend: ${e.parameters.toLocaleString('en-US')} parameters, ${e.startStep > 0 ? `resuming at step ${e.startStep} of ` : ''}${e.totalSteps} steps.`);
         for (const note of e.notes) out.say(`  (${note})`);
         if (process.stdin.isTTY && !out.json) out.say('  Keys: p pause/resume · c checkpoint now · s stop (Ctrl-C also stops, with a checkpoint)');
       }),

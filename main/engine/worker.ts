@@ -68,7 +68,7 @@ async function train(cmd: StartTraining): Promise<void> {
       totalSteps: trainer.totalSteps,
       stepsPerEpoch: trainer.task.stepsPerEpoch,
       startStep: trainer.step,
-      notes: backend.notes,
+      notes: [...backend.notes, trainingThreads(backend.name) === 2 ? 'training on 2 threads (RNN_STUDIO_TRAIN_THREADS=1 for one)' : 'training on 1 thread'],
     });
     const reason = await trainer.run(ctl);
     const { trainLoss, valLoss } = trainer.finalLosses;
