@@ -2,7 +2,6 @@
 // symbol), encoding to ids, and the batch plan. A character is a Unicode code point: an emoji or a CJK
 // character is one character. Nothing here touches TensorFlow.js.
 import chardet from 'chardet';
-import { Rng, mixSeed } from './rng.ts';
 
 /** A file the user gave us that we will not read, with a message that names the file and the problem. */
 export class CorpusError extends Error {
@@ -17,25 +16,30 @@ function describeBinary(buf: Uint8Array, file: string, at: number): CorpusError 
   return new CorpusError(`${file}: contains a NUL byte at byte ${at}: this looks like a binary file, not text`);
 }
 
+/**
+ * The code point of the UTF-8 sequence starting at byte i, packed as (code point << 3) | length, or -1
+ * for an invalid, overlong, surrogate or truncated sequence. One decoder for both scans below.
+ */
+function utf8At(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return (c << 3) | 1;
+  const n = (c & 0xe0) === 0xc0 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 ? 3 : 0;
+  if (n === 0 || i + n >= b.length) return -1;
+  let cp = c & (0x3f >> n);
+  for (let k = 1; k <= n; k++) {
+    if ((b[i + k] & 0xc0) !== 0x80) return -1;
+    cp = (cp << 6) | (b[i + k] & 0x3f);
+  }
+  if (cp < [0, 0x80, 0x800, 0x10000][n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+  return cp * 8 + n + 1; // cp < 2²¹, so the packed value stays exact
+}
+
 /** Byte offset of the first invalid UTF-8 sequence, or -1 (only called once the fast decoder refused). */
 function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    const n = (c & 0xe0) === 0xc0 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 ? 3 : 0;
-    if (n === 0 || i + n >= b.length) return i;
-    let cp = c & (0x3f >> n);
-    for (let k = 1; k <= n; k++) {
-      if ((b[i + k] & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (b[i + k] & 0x3f);
-    }
-    const min = [0, 0x80, 0x800, 0x10000][n];
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += n + 1;
+  for (let i = 0; i < b.length; ) {
+    const d = utf8At(b, i);
+    if (d < 0) return i;
+    i += d & 7;
   }
   return -1;
 }
@@ -129,27 +133,14 @@ export function countUtf8(b: Uint8Array): CharStats | null {
   if (b.length === 0 || (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) || (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) return null;
   const table = new Uint32Array(0x110000);
   let chars = 0;
-  let i = 0;
-  while (i < b.length) {
+  for (let i = 0; i < b.length; ) {
     const c = b[i];
-    if (c < 0x80) {
-      if (c === 0 || c === 0x0d) return null;
-      table[c]++;
-      chars++;
-      i++;
-      continue;
-    }
-    const n = (c & 0xe0) === 0xc0 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 ? 3 : 0;
-    if (n === 0 || i + n >= b.length) return null;
-    let cp = c & (0x3f >> n);
-    for (let k = 1; k <= n; k++) {
-      if ((b[i + k] & 0xc0) !== 0x80) return null;
-      cp = (cp << 6) | (b[i + k] & 0x3f);
-    }
-    if (cp < [0, 0x80, 0x800, 0x10000][n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
-    table[cp]++;
+    if (c === 0 || c === 0x0d) return null;
+    const d = c < 0x80 ? (c << 3) | 1 : utf8At(b, i);
+    if (d < 0) return null;
+    table[d >>> 3]++;
     chars++;
-    i += n + 1;
+    i += d & 7;
   }
   return { chars, counts: sortedCounts(table) };
 }
@@ -247,91 +238,5 @@ export class Vocabulary {
   decode(id: number): string {
     const c = this.chars[id];
     return c === UNKNOWN ? UNKNOWN_DISPLAY : c;
-  }
-}
-
-/** One batch: B windows of T characters; targets are the inputs shifted by one. Both int32 [B·T]. */
-export interface Batch {
-  inputs: Int32Array;
-  targets: Int32Array;
-  batch: number;
-  seqLen: number;
-}
-
-function windows(ids: Uint16Array, starts: number[], seqLen: number): Batch {
-  const B = starts.length;
-  const inputs = new Int32Array(B * seqLen);
-  const targets = new Int32Array(B * seqLen);
-  starts.forEach((s, b) => {
-    for (let t = 0; t < seqLen; t++) {
-      inputs[b * seqLen + t] = ids[s + t];
-      targets[b * seqLen + t] = ids[s + t + 1];
-    }
-  });
-  return { inputs, targets, batch: B, seqLen };
-}
-
-/**
- * Splits an encoded corpus into training and validation parts (validation is the end of the text) and
- * plans every epoch's batches from (seed, epoch) alone, so a data position is just (epoch, batch index)
- * and a resumed run sees exactly the batches the uninterrupted run would have seen.
- */
-export class BatchPlan {
-  readonly train: Uint16Array;
-  readonly val: Uint16Array;
-  readonly stepsPerEpoch: number;
-  private readonly overlapping: boolean;
-  private cachedEpoch = -1;
-  private cachedStarts: number[] = [];
-
-  constructor(ids: Uint16Array, valSplit: number, readonly seqLen: number, readonly batch: number, readonly seed: number) {
-    const valLen = valSplit > 0 ? Math.floor(ids.length * valSplit) : 0;
-    this.train = ids.subarray(0, ids.length - valLen);
-    this.val = valLen >= 2 ? ids.subarray(ids.length - valLen) : new Uint16Array(0);
-    if (this.train.length < seqLen + 1) {
-      throw new CorpusError(
-        `the training part of the corpus has ${this.train.length} characters, fewer than one window of --seq-len ${seqLen} + 1; use a smaller --seq-len or --val-split, or a larger corpus`,
-      );
-    }
-    // Non-overlapping windows at a random offset each epoch; a corpus too small for one batch of them
-    // gets B random (overlapping) windows per epoch instead.
-    const fewestWindows = Math.floor((this.train.length - seqLen) / seqLen);
-    this.overlapping = fewestWindows < batch;
-    this.stepsPerEpoch = this.overlapping ? 1 : Math.floor(fewestWindows / batch);
-  }
-
-  private epochStarts(epoch: number): number[] {
-    if (epoch === this.cachedEpoch) return this.cachedStarts;
-    const rng = new Rng(mixSeed(this.seed, 0x0e90c4, epoch));
-    const T = this.seqLen;
-    let starts: number[];
-    if (this.overlapping) {
-      const maxStart = this.train.length - T - 1;
-      starts = Array.from({ length: this.batch }, () => rng.int(maxStart + 1));
-    } else {
-      const offset = rng.int(T);
-      const n = Math.floor((this.train.length - 1 - offset) / T);
-      starts = rng.shuffle(Array.from({ length: n }, (_, k) => offset + k * T));
-    }
-    this.cachedEpoch = epoch;
-    this.cachedStarts = starts;
-    return starts;
-  }
-
-  /** The batch at data position (epoch, index), index < stepsPerEpoch. */
-  batchAt(epoch: number, index: number): Batch {
-    const starts = this.epochStarts(epoch).slice(index * this.batch, (index + 1) * this.batch);
-    return windows(this.train, starts, this.seqLen);
-  }
-
-  /** Fixed validation batches (the same every time, so the curve compares like with like). */
-  validationBatches(maxBatches: number): Batch[] {
-    if (this.val.length < 2) return [];
-    const T = Math.min(this.seqLen, this.val.length - 1);
-    const count = Math.floor((this.val.length - 1) / T);
-    const starts = Array.from({ length: Math.min(count, maxBatches * this.batch) }, (_, k) => k * T);
-    const out: Batch[] = [];
-    for (let i = 0; i < starts.length; i += this.batch) out.push(windows(this.val, starts.slice(i, i + this.batch), T));
-    return out;
   }
 }

@@ -7,7 +7,7 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../../shared/config.ts';
 import { ENGINE_WORKER_URL } from './index.ts';
-import type { Part } from './train.ts';
+import type { Part } from './tasks/task.ts';
 
 export interface HelperInit {
   config: RunConfig;

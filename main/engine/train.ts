@@ -1,64 +1,20 @@
 // The training loop. It knows nothing of workers, SQLite or the UI, nor of what is being trained: a
-// TrainingTask (generator or classifier) supplies the loss of each batch and the evaluation; the loop
-// reports through callbacks and is steered through a TrainingControl (pause, resume, stop, checkpoint
-// now, learning rate).
+// TrainingTask (tasks/task.ts: generator or classifier) supplies the loss of each batch and the
+// evaluation; the loop reports through callbacks and is steered through a TrainingControl (control.ts).
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { tf } from './backend.ts';
-import type { RunConfig, SampleParams } from '../../shared/config.ts';
+import type { RunConfig } from '../../shared/config.ts';
 import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../shared/worker-protocol.ts';
-import type { CheckpointReason, Misclassified } from '../../shared/types.ts';
-import type { ClassificationReport } from './metrics.ts';
+import type { CheckpointReason } from '../../shared/types.ts';
+import type { Evaluation, TrainingTask } from './tasks/task.ts';
+import type { TrainingControl } from './control.ts';
 import { Adam } from './optimizer.ts';
 import { Rng, mixSeed } from './rng.ts';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 import type { GradientHelper } from './parallel.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
-
-export interface Evaluation {
-  /** Mean cross-entropy on the validation part. */
-  loss: number;
-  accuracy: number | null;
-  macroF1: number | null;
-  /** Classifiers: confusion matrix, per-class figures and the most confident mistakes. */
-  report: (ClassificationReport & { misclassified: Misclassified[]; examples: number }) | null;
-}
-
-export interface TrainingSample {
-  prompt: string;
-  params: SampleParams & { seed: number };
-  text: string;
-}
-
-/** What is being trained: its weights, the loss of a batch, and how it is measured. */
-export interface TrainingTask {
-  readonly variables: Map<string, tf.Variable>;
-  readonly parameterCount: number;
-  readonly stepsPerEpoch: number;
-  /** Generators validate every evalEvery steps; classifiers at the end of each epoch. */
-  readonly evalCadence: 'steps' | 'epochs';
-  /**
-   * Loss of the batch at data position (epoch, index), with this step's dropout; with `part`, of that
-   * share of its rows only (part k of n, for training on several threads). Called inside variableGrads.
-   */
-  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar;
-  /** Rows (windows or examples) in the batch at (epoch, index). */
-  batchRows(epoch: number, index: number): number;
-  evaluate(): Evaluation | null;
-  sample?(seed: number): Promise<TrainingSample>;
-  dispose(): void;
-}
-
-/** Part k of n of a batch: rows [⌊k·rows/n⌋, ⌊(k+1)·rows/n⌋). */
-export interface Part {
-  k: number;
-  of: number;
-}
-
-export function partRows(rows: number, part: Part | undefined): [number, number] {
-  return part ? [Math.floor((part.k * rows) / part.of), Math.floor(((part.k + 1) * rows) / part.of)] : [0, rows];
-}
 
 export interface TrainerCallbacks {
   onProgress(e: Payload<ProgressEvent>): void;
@@ -67,42 +23,6 @@ export interface TrainerCallbacks {
   onEvaluation(e: Payload<EvaluationEvent>): void;
   onCheckpoint(e: Payload<CheckpointEvent>): void;
   onStatus(status: 'running' | 'paused'): void;
-}
-
-/** Requests from outside the loop; the loop acts on them between steps. */
-export class TrainingControl {
-  stopRequested = false;
-  pauseRequested = false;
-  checkpointRequested = false;
-  newLearningRate: number | null = null;
-  private wake: (() => void) | null = null;
-
-  pause(): void {
-    this.pauseRequested = true;
-  }
-  resume(): void {
-    this.pauseRequested = false;
-    this.wake?.();
-  }
-  stop(): void {
-    this.stopRequested = true;
-    this.wake?.();
-  }
-  checkpointNow(): void {
-    this.checkpointRequested = true;
-  }
-  setLearningRate(lr: number): void {
-    this.newLearningRate = lr;
-  }
-  /** Resolves on resume or stop. */
-  waitWhilePaused(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
 }
 
 export interface TrainerOptions {

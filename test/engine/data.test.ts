@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BatchPlan, buildCharset, countChars, CorpusError, decodeText, UNKNOWN, Vocabulary } from '../../main/engine/data.ts';
+import { buildCharset, countChars, CorpusError, decodeText, UNKNOWN, Vocabulary } from '../../main/engine/data.ts';
+import { BatchPlan } from '../../main/engine/batches.ts';
 
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 

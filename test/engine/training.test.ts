@@ -1,7 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../main/engine/backend.ts';
-import { Trainer, TrainingControl, type TrainerCallbacks } from '../../main/engine/train.ts';
+import { Trainer, type TrainerCallbacks } from '../../main/engine/train.ts';
+import { TrainingControl } from '../../main/engine/control.ts';
 import { loadCheckpoint } from '../../main/engine/checkpoint.ts';
 import { buildCharset, countChars } from '../../main/engine/data.ts';
 import { buildTask } from '../../main/engine/tasks/index.ts';

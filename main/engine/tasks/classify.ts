@@ -8,7 +8,7 @@ import { CharClassifier, padBatch } from '../classifier.ts';
 import { classificationReport } from '../metrics.ts';
 import { Rng, mixSeed } from '../rng.ts';
 import type { Example } from '../labelled-data.ts';
-import { partRows, type Evaluation, type Part, type TrainingTask } from '../train.ts';
+import { partRows, type Evaluation, type Part, type TrainingTask } from './task.ts';
 
 export interface EncodedExample {
   ids: Uint16Array;

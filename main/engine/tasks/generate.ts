@@ -1,10 +1,11 @@
 // Training a generator: next-character prediction over windows of the corpus.
 import { tf } from '../backend.ts';
 import type { RunConfig } from '../../../shared/config.ts';
-import { BatchPlan, Vocabulary, type Batch } from '../data.ts';
+import { Vocabulary } from '../data.ts';
+import { BatchPlan, type Batch } from '../batches.ts';
 import { CharRnn } from '../model.ts';
 import { generate } from '../sample.ts';
-import { partRows, type Evaluation, type Part, type TrainingTask, type TrainingSample } from '../train.ts';
+import { partRows, type Evaluation, type Part, type TrainingTask, type TrainingSample } from './task.ts';
 
 export class GeneratorTask implements TrainingTask {
   readonly model: CharRnn;

@@ -7,7 +7,7 @@ import { initialWeights } from '../model.ts';
 import { Rng, mixSeed } from '../rng.ts';
 import type { CheckpointState } from '../checkpoint.ts';
 import type { Example } from '../labelled-data.ts';
-import type { TrainingTask } from '../train.ts';
+import type { TrainingTask } from './task.ts';
 import { GeneratorTask } from './generate.ts';
 import { ClassifierTask, encodeExamples } from './classify.ts';
 
