@@ -9,7 +9,9 @@ const config: Configuration = {
   directories: { output: 'dist', buildResources: 'resources' },
   // The built app (scripts/build.mjs), the bundled corpora and icons; production dependencies are
   // added by electron-builder itself.
-  files: ['out/renderer/**', 'out/electron/**', 'out/native/better_sqlite3.node', 'resources/**', 'package.json', '!**/*.map'],
+  // The engine's native kernels are Node-API, so the build `npm install` made serves Electron as is
+  // (scripts/build.mjs copies it to out/native/).
+  files: ['out/renderer/**', 'out/electron/**', 'out/native/better_sqlite3.node', 'out/native/rnn_kernels.node', 'resources/**', 'package.json', '!**/*.map'],
   extraMetadata: { main: 'out/electron/main.mjs' },
   asar: true,
   // Native code and wasm binaries must be real files on disk: unpack them from the asar archive.

@@ -69,3 +69,9 @@ export function withStudio(fn: (studio: Studio, dir: string) => Promise<void>) {
     }
   };
 }
+
+/** The engine's two ways to run the same model: tests that compare results run through both. */
+export const ENGINE_PATHS = [
+  { name: 'native kernels', native: true },
+  { name: 'TensorFlow.js ops', native: false },
+] as const;

@@ -1,10 +1,12 @@
 // `npm test`: the renderer is built, every test file under test/ runs with node's test runner
-// (TypeScript through tsx; the end-to-end tests drive Debian's Chromium), then the renderer's component
+// (TypeScript through tsx; the end-to-end tests drive Debian's Chromium; the engine's native kernels are
+// built first if npm install could not), then the renderer's component
 // tests run with Vitest. It ends with one summary line CI can read: "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative } from '../scripts/build-native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2);
@@ -49,6 +51,9 @@ if (nodeFiles.some((f) => f.includes('e2e'))) {
   // The end-to-end tests serve the built page: build it from these sources first.
   spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
 }
+
+// The engine's native kernels (normally built by npm install): a test checks they load.
+buildNative();
 
 let passed = 0;
 let failed = 0;

@@ -6,9 +6,10 @@
 // Shapes: B = batch, T = timesteps, E = embedding, H = units, D = directions (1 or 2), C = classes.
 import { tf } from './backend.ts';
 import type { ModelConfig } from '../../shared/config.ts';
-import { directions, GATES, paramSpecs } from './params.ts';
-import { createVariables, embed, linear, readVariables, type LayerWeights } from './model.ts';
-import { recurrentLayer } from './recurrence.ts';
+import { directions, paramSpecs } from './params.ts';
+import { createVariables, readVariables, type LayerWeights } from './model.ts';
+import { embed, linear } from './ops.ts';
+import { layerOverTime } from './recurrence.ts';
 
 export class CharClassifier {
   readonly variables: Map<string, tf.Variable>;
@@ -50,8 +51,7 @@ export class CharClassifier {
     for (let l = 0; l < layers; l++) {
       outputs = dirs.map((d, i) => {
         const w = this.weights(l, d);
-        const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, GATES[cell] * H]) as tf.Tensor3D;
-        return recurrentLayer(cell, projected, w.recurrentKernel, maskT, i === 1); // [T, B, H]
+        return layerOverTime(cell, x, T, w, maskT, i === 1); // [T, B, H]
       });
       const joined = D === 1 ? outputs[0] : tf.concat(outputs, 2); // [T, B, D·H]
       const flat = tf.reshape(joined, [T * B, D * H]) as tf.Tensor2D;

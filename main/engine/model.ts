@@ -1,22 +1,26 @@
 // The character model: embedding → 1–4 recurrent layers (SimpleRNN, LSTM or GRU) → dense softmax.
-// Written with TensorFlow.js core ops rather than tf.layers so that every backend can train it:
+// Written with TensorFlow.js core ops and custom gradients rather than tf.layers so that every backend
+// can train it, fast (ops.ts, recurrence.ts):
 //  - the embedding's gradient is a scatter-add (wasm has no UnsortedSegmentSum, which tf.gather's uses);
 //  - every matmul's gradient multiplies explicitly transposed operands (wasm's transposed BatchMatMul
 //    leaves its fast XNNPACK path and runs 10–50× slower);
 //  - the input projection of all timesteps is one large matmul before the recurrence, and each cell's
-//    gates come from one matmul (4 for LSTM, 3 for GRU), as cuDNN does.
+//    gates come from one matmul (4 for LSTM, 3 for GRU), as cuDNN does;
+//  - with the native kernels (native.ts), each recurrent layer forward and backward, the large products
+//    and the loss run natively on all cores.
 // Weight layout and gate order follow Keras/tf.layers (LSTM: i f c o, unit forget bias; GRU: z r h with
 // the reset gate applied before the recurrent matmul) so results can be compared with tf.layers.
 // Shapes: B = batch, T = timesteps, E = embedding, H = units, G = gates, V = vocabulary.
 import { tf } from './backend.ts';
 import type { CellType, ModelConfig } from '../../shared/config.ts';
 import { Rng } from './rng.ts';
-import { recurrentLayer } from './recurrence.ts';
+import { layerOverTime } from './recurrence.ts';
+import { embed, linear, meanCrossEntropy } from './ops.ts';
 import { GATES, countParameters, paramSpecs } from './params.ts';
 
 export { GATES, countParameters, paramSpecs };
+export { embed, linear, meanCrossEntropy };
 
-type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 function glorotUniform(rng: Rng, fanIn: number, fanOut: number, size: number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -79,35 +83,6 @@ export function initialWeights(vocabSize: number, cfg: ModelConfig, rng: Rng, ou
     values.set(spec.name, data);
   }
   return values;
-}
-
-/** x·w whose gradient never uses a transposed matmul (see the header). x: [N, K], w: [K, M] → [N, M]. */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([a, b]);
-    return {
-      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sa, sb] = saved as tf.Tensor2D[];
-        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
-      },
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(x, w) as tf.Tensor2D;
-}
-
-/** Embedding lookup: table [V, E], ids [N] int32 → [N, E]; gradient by scatter-add (see the header). */
-export function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
-    // Saved, not captured: the ids may be created inside the function being differentiated, and only
-    // saved tensors outlive its forward pass.
-    save([ids]);
-    return {
-      value: tf.gather(t, ids),
-      gradFunc: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => tf.scatterND(tf.reshape(savedIds, [-1, 1]), dy, t.shape),
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(table) as tf.Tensor2D;
 }
 
 /** Recurrent state of one layer: h [B, H] and, for LSTM, c [B, H]. */
@@ -221,8 +196,7 @@ export class CharRnn {
     let x = embed(this.v('embedding'), tf.reshape(tf.transpose(inputs), [-1])); // [T·B, E]
     for (let l = 0; l < layers; l++) {
       const w = this.layer(l);
-      const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, GATES[cell] * H]) as tf.Tensor3D; // [T, B, G·H]
-      const hs = recurrentLayer(cell, projected, w.recurrentKernel, null); // [T, B, H]
+      const hs = layerOverTime(cell, x, T, w, null); // [T, B, H]
       x = drop(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, l); // [T·B, H]
     }
     return tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D; // [T·B, V]
@@ -231,8 +205,7 @@ export class CharRnn {
   /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */
   loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, dropoutSeed: number | null): tf.Scalar {
     const logits = this.forward(inputs, dropoutSeed); // time-major rows
-    const labels = tf.oneHot(tf.reshape(tf.transpose(targets), [-1]) as tf.Tensor1D, this.vocabSize);
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    return meanCrossEntropy(logits, tf.reshape(tf.transpose(targets), [-1]) as tf.Tensor1D);
   }
 
   /**

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../../shared/config.ts';
 import { ENGINE_WORKER_URL } from './index.ts';
 import type { Part } from './tasks/task.ts';
+import { native, nativeStatus } from './native.ts';
 
 export interface HelperInit {
   config: RunConfig;
@@ -31,12 +32,24 @@ export interface HelperResult {
   grads: Float32Array[];
 }
 
-/** Threads to train on: RNN_STUDIO_TRAIN_THREADS (1 or 2), else 2 where there are two cores. */
+/**
+ * TensorFlow.js threads to train on: 2 (this one and a helper) only when the native kernels are absent
+ * — they use every core themselves — and there are two cores; RNN_STUDIO_TRAIN_THREADS=1 keeps one.
+ */
 export function trainingThreads(backend: string): number {
+  if (native()) return 1;
   const asked = Number(process.env.RNN_STUDIO_TRAIN_THREADS);
-  if (asked === 1 || asked === 2) return asked;
+  if (asked === 1) return 1;
   // tfjs-node runs TensorFlow's own thread pool: a second copy would only compete with it.
   return backend !== 'node' && availableParallelism() >= 2 ? 2 : 1;
+}
+
+/** For the user: what trains on how many threads. */
+export function threadsNote(backend: string): string {
+  const status = nativeStatus();
+  if (status.kernels) return `recurrent layers and large matrix products on ${status.note}`;
+  const n = trainingThreads(backend);
+  return `${status.note}; training on ${n} thread${n === 1 ? '' : 's'}${n === 2 ? ' (RNN_STUDIO_TRAIN_THREADS=1 for one)' : ''}`;
 }
 
 export class GradientHelper {

@@ -7,6 +7,7 @@ import type { CharRnn } from './model.ts';
 import { GATES } from './params.ts';
 import { CorpusError, UNKNOWN, type Vocabulary } from './data.ts';
 import { Rng } from './rng.ts';
+import { native } from './native.ts';
 
 export type SampleOptions = SampleParams & { seed: number };
 
@@ -59,7 +60,8 @@ export class StreamState {
   private readonly layers: number;
   /** Layer 0's input projection for each character: [V][G·H]. */
   private readonly table: Float32Array;
-  /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)], kept on the backend. */
+  /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)], kept on the backend
+   * (and, with the native kernels, copied to the host once). */
   private readonly combined: tf.Tensor2D[];
   /** GRU's candidate part of U, per layer. */
   private readonly candidateU: tf.Tensor2D[];
@@ -89,12 +91,23 @@ export class StreamState {
       if (cell === 'gru') uz.dispose();
       this.nextBias.push(v(last ? 'output.bias' : `layer${l + 1}.bias`).dataSync() as Float32Array);
     }
+    this.hostCopies = native() ? new Map([...this.combined, ...this.candidateU].map((m) => [m, m.dataSync() as Float32Array])) : null;
     this.h = Array.from({ length: layers }, () => new Float32Array(H));
     this.c = Array.from({ length: layers }, () => new Float32Array(H));
     this.recurrent = Array.from({ length: layers }, () => new Float32Array((cell === 'gru' ? 2 : G) * H));
   }
 
+  /** The same matrices as Float32Arrays, for the native kernels' matvec (null without them). */
+  private readonly hostCopies: Map<tf.Tensor2D, Float32Array> | null;
+
   private matVec(x: Float32Array, m: tf.Tensor2D): Float32Array {
+    const nat = native();
+    const host = this.hostCopies?.get(m);
+    if (nat && host) {
+      const out = new Float32Array(m.shape[1]);
+      nat.k.matvec(x.length, m.shape[1], x, host, out);
+      return out;
+    }
     const row = tf.tensor2d(x, [1, x.length]);
     const out = tf.matMul(row, m);
     const values = out.dataSync() as Float32Array;

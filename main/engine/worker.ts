@@ -15,7 +15,7 @@ import { CharClassifier, padBatch } from './classifier.ts';
 import { Vocabulary } from './data.ts';
 import { generate } from './sample.ts';
 import { buildTask } from './tasks/index.ts';
-import { GradientHelper, serveGradients, trainingThreads } from './parallel.ts';
+import { GradientHelper, serveGradients, threadsNote, trainingThreads } from './parallel.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -69,7 +69,7 @@ async function train(cmd: StartTraining): Promise<void> {
       totalSteps: trainer.totalSteps,
       stepsPerEpoch: trainer.task.stepsPerEpoch,
       startStep: trainer.step,
-      notes: [...backend.notes, trainingThreads(backend.name) === 2 ? 'training on 2 threads (RNN_STUDIO_TRAIN_THREADS=1 for one)' : 'training on 1 thread'],
+      notes: [...backend.notes, threadsNote(backend.name)],
     });
     const reason = await trainer.run(ctl);
     const { trainLoss, valLoss } = trainer.finalLosses;

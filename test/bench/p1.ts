@@ -1,6 +1,7 @@
 // One benchmark measurement in its own process (so its peak RSS is its own): workload P1 on one backend
 // for one cell — training throughput after two warm-up steps, then sampling 500 characters at batch 1.
-// Prints one JSON line. Usage: tsx p1.ts <lstm|gru> <steps>   (RNN_STUDIO_BACKEND picks the backend)
+// Prints one JSON line. Usage: tsx p1.ts <lstm|gru> <steps>   (RNN_STUDIO_BACKEND picks the backend,
+// RNN_STUDIO_NATIVE=0 runs without the native kernels)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { Vocabulary } from '../../main/engine/data.ts';
 import { RunConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/rng.ts';
 import { GradientHelper, trainingThreads } from '../../main/engine/parallel.ts';
+import { nativeStatus } from '../../main/engine/native.ts';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);
@@ -64,7 +66,8 @@ console.log(
   JSON.stringify({
     engine: 'rnn-studio',
     backend: backend.name,
-    threads,
+    kernels: nativeStatus().kernels ? `native-${nativeStatus().kernels!.info().kernels}` : 'tfjs-ops',
+    threads: nativeStatus().kernels ? nativeStatus().threads : threads,
     cell,
     steps,
     train_chars_per_s: Math.round((B * T) / (median / 1000)),

@@ -38,10 +38,10 @@ function installedBackends(): string[] {
   return [has('@tensorflow/tfjs-node') ? 'node' : null, has('@tensorflow/tfjs-backend-wasm') ? 'wasm' : null, 'cpu'].filter((b): b is string => b !== null);
 }
 
-function ours(backend: string, cell: string, n: number): Record<string, number | string> {
+function ours(backend: string, cell: string, n: number, env: Record<string, string> = {}): Record<string, number | string> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/p1.ts'), cell, String(n)], {
     cwd: root,
-    env: { ...process.env, RNN_STUDIO_BACKEND: backend },
+    env: { ...process.env, RNN_STUDIO_BACKEND: backend, ...env },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`benchmark on ${backend} failed: ${r.stderr}`);
@@ -81,16 +81,22 @@ for (const cell of ['lstm', 'gru']) {
   const m = (k: string) => median(mine.map((o) => Number(o[k])));
   const tm = (k: string) => (theirs.length ? median(theirs.map((o) => Number(o[k]))) : NaN);
   const ratio = (a: number, b: number) => (Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
-  emit({ measure: 'p1-summary', backend: backends[0], cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb') });
-  rows.push([cell, backends[0], String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb'))]);
+  emit({ measure: 'p1-summary', backend: backends[0], kernels: mine[0].kernels, threads: mine[0].threads, cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb') });
+  rows.push([cell, backends[0], String(mine[0].kernels), String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb'))]);
   for (const other of backends.slice(1)) {
     const o = ours(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
     emit({ measure: 'p1', run: 1, ...o });
-    rows.push([cell, other, String(o.train_chars_per_s), '', '', String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
+    rows.push([cell, other, String(o.kernels), String(o.train_chars_per_s), '', '', String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
+  }
+  // What the native kernels buy: the default backend once more, on TensorFlow.js ops alone.
+  if (mine[0].kernels !== 'tfjs-ops') {
+    const o = ours(backends[0], cell, Math.min(steps, 10), { RNN_STUDIO_NATIVE: '0' });
+    emit({ measure: 'p1', run: 1, ...o });
+    rows.push([cell, backends[0], String(o.kernels), String(o.train_chars_per_s), '', ratio(Number(o.train_chars_per_s), tm('train_chars_per_s')), String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
   }
 }
 say('');
-say(['cell', 'backend', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB'].join('\t'));
+say(['cell', 'backend', 'kernels', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB'].join('\t'));
 for (const r of rows) say(r.join('\t'));
 
 // Import: a generated 100 MB UTF-8 corpus whose charset (~3,600 distinct) exceeds the 2,000 cap.

@@ -1,6 +1,7 @@
 // The fast recurrent path against TensorFlow.js's own tf.layers on random inputs and weights: same
 // outputs and same gradients, within float tolerance, for each cell, 1 and 2 layers, and bidirectional.
-// Runs on the cpu backend (tf.layers' embedding gradient needs a kernel wasm lacks).
+// Runs on the cpu backend (tf.layers' embedding gradient needs a kernel wasm lacks), once through the
+// native kernels and once through TensorFlow.js ops alone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../main/engine/backend.ts';
@@ -9,6 +10,8 @@ import { CharClassifier } from '../../main/engine/classifier.ts';
 import { paramSpecs } from '../../main/engine/params.ts';
 import { ModelConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/rng.ts';
+import { disableNativeKernels } from '../../main/engine/native.ts';
+import { ENGINE_PATHS } from '../helpers.ts';
 
 before(async () => {
   await initBackend('cpu');
@@ -35,9 +38,11 @@ function gradients(f: () => tf.Tensor, weights: tf.Variable[], R: tf.Tensor): tf
   return weights.map((w) => grads[w.name]);
 }
 
+for (const path of ENGINE_PATHS) {
 for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
   for (const layers of [1, 2]) {
-    test(`generator, ${cell}, ${layers} layer(s): same logits and gradients as tf.layers`, () => {
+    test(`generator, ${cell}, ${layers} layer(s), ${path.name}: same logits and gradients as tf.layers`, () => {
+      disableNativeKernels(!path.native);
       const cfg = ModelConfigSchema.parse({ cell, layers, units: 6, embedding: 5 });
       const weights = initialWeights(V, cfg, new Rng(3 + layers));
       // Random biases too, so every term is exercised.
@@ -69,7 +74,8 @@ for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
 }
 
 for (const cell of ['lstm', 'gru'] as CellType[]) {
-  test(`classifier, bidirectional ${cell}, 2 layers: same probabilities and gradients as tf.layers.bidirectional`, () => {
+  test(`classifier, bidirectional ${cell}, 2 layers, ${path.name}: same probabilities and gradients as tf.layers.bidirectional`, () => {
+    disableNativeKernels(!path.native);
     const C = 4;
     const cfg = ModelConfigSchema.parse({ cell, layers: 2, units: 6, embedding: 5, bidirectional: true, pooling: 'last' });
     const weights = initialWeights(V, cfg, new Rng(17), C);
@@ -98,4 +104,5 @@ for (const cell of ['lstm', 'gru'] as CellType[]) {
     });
     ours.dispose();
   });
+}
 }

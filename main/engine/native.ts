@@ -1,0 +1,102 @@
+// RNN Studio's native kernels (main/engine/native/, C++ through Node-API): the recurrent layers'
+// forward and backward passes and large matrix multiplies, on all cores, at native speed. Built at
+// install time by scripts/build-native.mjs; when they are missing (no compiler on the machine) the engine
+// runs the same math with TensorFlow.js ops instead and says so.
+// RNN_STUDIO_NATIVE=0 turns them off; =1 makes their absence an error rather than a fallback.
+// RNN_STUDIO_TRAIN_THREADS sets how many threads they use (default: the cores, at most 4).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+
+/** Set by the desktop build (scripts/build.mjs), which copies the addon next to the bundles. */
+declare const __RNN_STUDIO_NATIVE_KERNELS__: string | undefined;
+
+export interface NativeKernels {
+  info(): { kernels: 'avx2' | 'generic' };
+  gemm(
+    M: number, N: number, K: number,
+    A: Float32Array, lda: number, transA: boolean,
+    B: Float32Array, ldb: number, transB: boolean,
+    C: Float32Array, ldc: number, beta: number, threads: number,
+  ): void;
+  recurrentForward(
+    cell: number, T: number, B: number, H: number, In: number,
+    x: Float32Array, W: Float32Array, bias: Float32Array, U: Float32Array, mask: Float32Array | null, reverse: boolean,
+    hs: Float32Array, saved: Float32Array, threads: number,
+  ): void;
+  recurrentBackward(
+    cell: number, T: number, B: number, H: number, In: number,
+    x: Float32Array, W: Float32Array, U: Float32Array, mask: Float32Array | null, reverse: boolean,
+    saved: Float32Array, dy: Float32Array,
+    dx: Float32Array, dW: Float32Array, db: Float32Array, dU: Float32Array, threads: number,
+  ): void;
+  /** Mean softmax cross-entropy of logits [N, V] against targets; fills dlogits with its gradient. */
+  softmaxCrossEntropy(N: number, V: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array, threads: number): number;
+  /** out[N] = x[K] · M[K, N], on this thread (sampling at batch 1). */
+  matvec(K: number, N: number, x: Float32Array, M: Float32Array, out: Float32Array): void;
+}
+
+export const NATIVE_ADDON = 'rnn_kernels.node';
+
+/** Where the addon may be: beside the desktop bundles, or in the source tree's build folder. */
+export function nativeCandidates(): string[] {
+  const out: string[] = [];
+  if (process.env.RNN_STUDIO_NATIVE_PATH) out.push(process.env.RNN_STUDIO_NATIVE_PATH);
+  if (typeof __RNN_STUDIO_NATIVE_KERNELS__ === 'string') out.push(fileURLToPath(new URL(__RNN_STUDIO_NATIVE_KERNELS__, import.meta.url)));
+  out.push(fileURLToPath(new URL(`./native/build/Release/${NATIVE_ADDON}`, import.meta.url)));
+  return out;
+}
+
+export interface NativeStatus {
+  kernels: NativeKernels | null;
+  /** For the user: which kernels run, or why none do. */
+  note: string;
+  threads: number;
+}
+
+let status: NativeStatus | null = null;
+
+function threadCount(): number {
+  const asked = Number(process.env.RNN_STUDIO_TRAIN_THREADS);
+  if (Number.isInteger(asked) && asked >= 1 && asked <= 8) return asked;
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Loads the kernels once per thread (each worker thread loads its own instance). */
+export function nativeStatus(): NativeStatus {
+  if (status) return status;
+  const mode = process.env.RNN_STUDIO_NATIVE ?? '';
+  if (!['', '0', '1'].includes(mode)) throw new Error(`RNN_STUDIO_NATIVE must be 0 or 1 (got "${mode}")`);
+  const threads = threadCount();
+  if (mode === '0') return (status = { kernels: null, note: 'native kernels off (RNN_STUDIO_NATIVE=0)', threads });
+  const path = nativeCandidates().find((p) => existsSync(p));
+  let failure = 'not built (npm run build:native builds them; it needs a C++ compiler)';
+  if (path) {
+    try {
+      const kernels = createRequire(import.meta.url)(path) as NativeKernels;
+      return (status = { kernels, note: `native ${kernels.info().kernels} kernels on ${threads} thread${threads === 1 ? '' : 's'}`, threads });
+    } catch (err) {
+      failure = `cannot be loaded: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  if (mode === '1') throw new Error(`RNN_STUDIO_NATIVE=1 was asked for but the native kernels are ${failure}`);
+  return (status = { kernels: null, note: `native kernels ${failure}; the recurrent layers run on TensorFlow.js ops`, threads });
+}
+
+let disabled = false;
+
+/** Runs the engine without the native kernels (true) or as configured (false): tests compare the two. */
+export function disableNativeKernels(off: boolean): void {
+  disabled = off;
+}
+
+/** The kernels and their thread count, or null when the engine runs on TensorFlow.js ops alone. */
+export function native(): { k: NativeKernels; threads: number } | null {
+  if (disabled) return null;
+  const s = nativeStatus();
+  return s.kernels ? { k: s.kernels, threads: s.threads } : null;
+}
+
+export const CELL_CODE = { rnn: 0, lstm: 1, gru: 2 } as const;
+export const SAVED_REGIONS = { rnn: 2, lstm: 7, gru: 5 } as const;

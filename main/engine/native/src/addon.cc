@@ -1,0 +1,330 @@
+// Node-API glue of RNN Studio's native kernels (Node-API, so one build serves Node and Electron alike).
+// Synchronous functions on Float32Arrays the caller owns:
+//   gemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, beta, threads)
+//   recurrentForward(cell, T, B, H, In, x, W, bias, U, mask, reverse, hs, saved, threads)
+//   recurrentBackward(cell, T, B, H, In, x, W, U, mask, reverse, saved, dy, dx, dW, db, dU, threads)
+//   softmaxCrossEntropy(N, V, logits, targets, dlogits, threads) → mean loss (dlogits: its gradient)
+//   matvec(K, N, x, M, out): out = x · M, one thread (sampling at batch 1)
+// and info() → { kernels: 'avx2' | 'generic' }. The recurrent functions include the layer's input
+// projection (x·W + b) so the large matrices never cross into JavaScript. Work is split between
+// `threads` threads: the recurrence by batch rows, the matrix multiplies by row or column panels.
+#include <node_api.h>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+#include "kernels.h"
+
+namespace {
+
+const KernelSet* K = &generic::kernels;
+
+struct ArgError {
+  std::string message;
+};
+
+void check(napi_env env, napi_status status) {
+  if (status != napi_ok) throw ArgError{"internal Node-API error"};
+}
+
+struct Args {
+  napi_env env;
+  std::vector<napi_value> v;
+  const char* fn;
+  Args(napi_env e, napi_callback_info info, size_t n, const char* name) : env(e), v(n), fn(name) {
+    size_t argc = n;
+    check(env, napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr));
+    if (argc < n) throw ArgError{std::string(fn) + ": expected " + std::to_string(n) + " arguments"};
+  }
+  int i32(size_t k, const char* what) {
+    int32_t out;
+    if (napi_get_value_int32(env, v[k], &out) != napi_ok || out < 0) throw ArgError{std::string(fn) + ": " + what + " must be a non-negative integer"};
+    return out;
+  }
+  double f64(size_t k, const char* what) {
+    double out;
+    if (napi_get_value_double(env, v[k], &out) != napi_ok) throw ArgError{std::string(fn) + ": " + what + " must be a number"};
+    return out;
+  }
+  bool flag(size_t k, const char* what) {
+    bool out;
+    if (napi_get_value_bool(env, v[k], &out) != napi_ok) throw ArgError{std::string(fn) + ": " + what + " must be a boolean"};
+    return out;
+  }
+  // A Float32Array of at least `need` elements (or null when `optional`).
+  float* floats(size_t k, size_t need, const char* what, bool optional = false) {
+    napi_valuetype type;
+    check(env, napi_typeof(env, v[k], &type));
+    if (optional && (type == napi_null || type == napi_undefined)) return nullptr;
+    bool is;
+    check(env, napi_is_typedarray(env, v[k], &is));
+    if (!is) throw ArgError{std::string(fn) + ": " + what + " must be a Float32Array"};
+    napi_typedarray_type t;
+    size_t length;
+    void* data;
+    check(env, napi_get_typedarray_info(env, v[k], &t, &length, &data, nullptr, nullptr));
+    if (t != napi_float32_array) throw ArgError{std::string(fn) + ": " + what + " must be a Float32Array"};
+    if (length < need)
+      throw ArgError{std::string(fn) + ": " + what + " holds " + std::to_string(length) + " floats, needs " + std::to_string(need)};
+    return static_cast<float*>(data);
+  }
+};
+
+template <typename F>
+napi_value guarded(napi_env env, F body) {
+  try {
+    body();
+  } catch (const ArgError& e) {
+    napi_throw_type_error(env, nullptr, e.message.c_str());
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "native kernels: out of memory");
+  }
+  return nullptr;
+}
+
+// Runs fn(0 .. n-1), fn(0) on this thread.
+template <typename F>
+void parallel(int n, F fn) {
+  std::vector<std::thread> pool;
+  for (int k = 1; k < n; k++) pool.emplace_back(fn, k);
+  fn(0);
+  for (auto& t : pool) t.join();
+}
+
+int clampThreads(int threads) {
+  const int hw = (int)std::thread::hardware_concurrency();
+  if (threads < 1) threads = 1;
+  if (hw > 0 && threads > hw) threads = hw;
+  return threads > 8 ? 8 : threads;
+}
+
+// Buffers reused from call to call, one set per calling thread (each engine worker calls on its own):
+// fresh multi-megabyte allocations at every step cost more in page faults than the arithmetic they hold.
+struct Buffers {
+  std::vector<float> xp, dz, pu;
+  std::vector<std::vector<float>> work; // one per thread of a split
+};
+thread_local Buffers buffers;
+
+float* grow(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+std::vector<std::vector<float>>& workFor(int threads) {
+  if ((int)buffers.work.size() < threads) buffers.work.resize(threads);
+  return buffers.work;
+}
+
+// C = op(A)·op(B) + beta·C on `threads` threads, splitting the longer side in whole panels.
+void parGemm(int M, int N, int Kd, const float* A, int lda, bool tA, const float* B, int ldb, bool tB, float* C, int ldc, float beta,
+             int threads) {
+  const int mPanels = (M + 5) / 6, nPanels = (N + 15) / 16;
+  const bool byN = nPanels >= mPanels;
+  const int panels = byN ? nPanels : mPanels;
+  const int n = panels < threads ? (panels < 1 ? 1 : panels) : threads;
+  auto& work = workFor(n);
+  parallel(n, [&](int k) {
+    const int p0 = panels * k / n, p1 = panels * (k + 1) / n;
+    int lo = p0 * (byN ? 16 : 6), hi = p1 * (byN ? 16 : 6);
+    const int total = byN ? N : M;
+    if (hi > total) hi = total;
+    if (lo >= hi) return;
+    const int m = byN ? M : hi - lo, nn = byN ? hi - lo : N;
+    const float* a = byN ? A : (tA ? A + lo : A + (size_t)lo * lda);
+    const float* b = byN ? (tB ? B + (size_t)lo * ldb : B + lo) : B;
+    float* c = byN ? C + lo : C + (size_t)lo * ldc;
+    float* w = grow(work[k], K->packed_a_size(m, Kd) + K->packed_b_size(Kd, nn));
+    K->gemm(m, nn, Kd, a, lda, tA, b, ldb, tB, c, ldc, beta, w);
+  });
+}
+
+int cellGates(int cell) { return cell == 1 ? 4 : cell == 2 ? 3 : 1; }
+int cellSaved(int cell) { return cell == 1 ? 7 : cell == 2 ? 5 : 2; }
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, name;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, K->name, NAPI_AUTO_LENGTH, &name);
+  napi_set_named_property(env, obj, "kernels", name);
+  return obj;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 13, "gemm");
+    const int M = a.i32(0, "M"), N = a.i32(1, "N"), Kd = a.i32(2, "K");
+    const int lda = a.i32(4, "lda");
+    const bool tA = a.flag(5, "transA");
+    const int ldb = a.i32(7, "ldb");
+    const bool tB = a.flag(8, "transB");
+    const int ldc = a.i32(10, "ldc");
+    const float beta = (float)a.f64(11, "beta");
+    const int threads = clampThreads(a.i32(12, "threads"));
+    if (M == 0 || N == 0) return;
+    const float* A = a.floats(3, tA ? (size_t)(Kd ? Kd - 1 : 0) * lda + M : (size_t)(M - 1) * lda + Kd, "A");
+    const float* B = a.floats(6, tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd ? Kd - 1 : 0) * ldb + N, "B");
+    float* C = a.floats(9, (size_t)(M - 1) * ldc + N, "C");
+    parGemm(M, N, Kd, A, lda, tA, B, ldb, tB, C, ldc, beta, threads);
+  });
+}
+
+struct Layer {
+  int cell, T, B, H, In, G;
+  size_t rows() const { return (size_t)T * B; }
+};
+
+Layer layerArgs(Args& a) {
+  Layer l;
+  l.cell = a.i32(0, "cell");
+  if (l.cell > 2) throw ArgError{std::string(a.fn) + ": cell must be 0 (rnn), 1 (lstm) or 2 (gru)"};
+  l.T = a.i32(1, "T");
+  l.B = a.i32(2, "B");
+  l.H = a.i32(3, "H");
+  l.In = a.i32(4, "In");
+  if (!l.T || !l.B || !l.H || !l.In) throw ArgError{std::string(a.fn) + ": T, B, H and In must be positive"};
+  l.G = cellGates(l.cell) * l.H;
+  return l;
+}
+
+// Splits the batch between threads and runs `fn(b0, b1, scratch)` on each part.
+template <typename F>
+void byRows(const Layer& l, int threads, F fn) {
+  const int n = l.B < threads ? l.B : threads;
+  auto& work = workFor(n);
+  parallel(n, [&](int k) {
+    const int b0 = l.B * k / n, b1 = l.B * (k + 1) / n;
+    fn(b0, b1, grow(work[k], K->cell_scratch_size(l.cell, l.H, b1 - b0)));
+  });
+}
+
+napi_value RecurrentForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 14, "recurrentForward");
+    const Layer l = layerArgs(a);
+    const size_t R = l.rows();
+    const float* x = a.floats(5, R * l.In, "x");
+    const float* W = a.floats(6, (size_t)l.In * l.G, "W");
+    const float* bias = a.floats(7, l.G, "bias");
+    const float* U = a.floats(8, (size_t)l.H * l.G, "U");
+    const float* mask = a.floats(9, R, "mask", true);
+    const bool reverse = a.flag(10, "reverse");
+    float* hs = a.floats(11, R * l.H, "hs");
+    float* saved = a.floats(12, R * l.H * cellSaved(l.cell), "saved");
+    const int threads = clampThreads(a.i32(13, "threads"));
+
+    float* xp = grow(buffers.xp, R * l.G);
+    for (size_t r = 0; r < R; r++) std::memcpy(xp + r * l.G, bias, sizeof(float) * l.G);
+    parGemm((int)R, l.G, l.In, x, l.In, false, W, l.G, false, xp, l.G, 1.f, threads);
+    float* pu = grow(buffers.pu, K->packed_u_size(l.cell, l.H, false));
+    K->pack_u(l.cell, l.H, U, false, pu);
+    byRows(l, threads, [&](int b0, int b1, float* scratch) {
+      K->cell_forward(l.cell, l.T, l.B, l.H, b0, b1, xp, pu, mask, reverse, hs, saved, scratch);
+    });
+  });
+}
+
+napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 17, "recurrentBackward");
+    const Layer l = layerArgs(a);
+    const size_t R = l.rows();
+    const float* x = a.floats(5, R * l.In, "x");
+    const float* W = a.floats(6, (size_t)l.In * l.G, "W");
+    const float* U = a.floats(7, (size_t)l.H * l.G, "U");
+    const float* mask = a.floats(8, R, "mask", true);
+    const bool reverse = a.flag(9, "reverse");
+    const float* saved = a.floats(10, R * l.H * cellSaved(l.cell), "saved");
+    const float* dy = a.floats(11, R * l.H, "dy");
+    float* dx = a.floats(12, R * l.In, "dx");
+    float* dW = a.floats(13, (size_t)l.In * l.G, "dW");
+    float* db = a.floats(14, l.G, "db");
+    float* dU = a.floats(15, (size_t)l.H * l.G, "dU");
+    const int threads = clampThreads(a.i32(16, "threads"));
+
+    float* pu = grow(buffers.pu, K->packed_u_size(l.cell, l.H, true));
+    K->pack_u(l.cell, l.H, U, true, pu);
+    float* dz = grow(buffers.dz, R * l.G);
+    byRows(l, threads, [&](int b0, int b1, float* scratch) {
+      K->cell_backward(l.cell, l.T, l.B, l.H, b0, b1, dy, pu, mask, reverse, saved, dz, scratch);
+    });
+    const int H = l.H, G = l.G, rows = (int)R;
+    const float* hprev = saved + R * H * (cellSaved(l.cell) - 1);
+    if (l.cell == 2) {
+      const float* rh = saved + R * H * 2;
+      parGemm(H, 2 * H, rows, hprev, H, true, dz, G, false, dU, G, 0.f, threads);
+      parGemm(H, H, rows, rh, H, true, dz + 2 * H, G, false, dU + 2 * H, G, 0.f, threads);
+    } else {
+      parGemm(H, G, rows, hprev, H, true, dz, G, false, dU, G, 0.f, threads);
+    }
+    parGemm(l.In, G, rows, x, l.In, true, dz, G, false, dW, G, 0.f, threads);
+    parGemm(rows, l.In, G, dz, G, false, W, G, true, dx, l.In, 0.f, threads);
+    for (int j = 0; j < G; j++) db[j] = 0.f;
+    for (size_t r = 0; r < R; r++) {
+      const float* d = &dz[r * G];
+      for (int j = 0; j < G; j++) db[j] += d[j];
+    }
+  });
+}
+
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  guarded(env, [&] {
+    Args a(env, info, 6, "softmaxCrossEntropy");
+    const int N = a.i32(0, "N"), V = a.i32(1, "V");
+    if (!N || !V) throw ArgError{"softmaxCrossEntropy: N and V must be positive"};
+    const float* logits = a.floats(2, (size_t)N * V, "logits");
+    bool is;
+    check(env, napi_is_typedarray(env, a.v[3], &is));
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (is) check(env, napi_get_typedarray_info(env, a.v[3], &type, &length, &data, nullptr, nullptr));
+    if (!is || type != napi_int32_array || length < (size_t)N) throw ArgError{"softmaxCrossEntropy: targets must be an Int32Array of N ids"};
+    const int* targets = static_cast<const int*>(data);
+    for (int r = 0; r < N; r++)
+      if (targets[r] < 0 || targets[r] >= V) throw ArgError{"softmaxCrossEntropy: target " + std::to_string(targets[r]) + " is outside 0.." + std::to_string(V - 1)};
+    float* d = a.floats(4, (size_t)N * V, "dlogits");
+    const int threads = clampThreads(a.i32(5, "threads"));
+    const int n = N < threads ? N : threads;
+    std::vector<double> part(n);
+    parallel(n, [&](int k) { part[k] = K->softmax_xent(N, V, N * k / n, N * (k + 1) / n, logits, targets, d); });
+    double total = 0;
+    for (double p : part) total += p;
+    check(env, napi_create_double(env, total / N, &result));
+  });
+  return result;
+}
+
+napi_value Matvec(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 5, "matvec");
+    const int Kd = a.i32(0, "K"), N = a.i32(1, "N");
+    const float* x = a.floats(2, Kd, "x");
+    const float* M = a.floats(3, (size_t)Kd * N, "M");
+    float* out = a.floats(4, N, "out");
+    K->matvec(Kd, N, x, M, out);
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+#ifdef RS_HAVE_AVX2_BUILD
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("RNN_STUDIO_NATIVE_GENERIC")) K = &avx2::kernels;
+#endif
+  napi_property_descriptor props[] = {
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"recurrentForward", nullptr, RecurrentForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"recurrentBackward", nullptr, RecurrentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matvec", nullptr, Matvec, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
