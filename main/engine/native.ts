@@ -35,6 +35,10 @@ export interface NativeKernels {
   softmaxCrossEntropy(N: number, V: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array, threads: number): number;
   /** out[N] = x[K] · M[K, N], on this thread (sampling at batch 1). */
   matvec(K: number, N: number, x: Float32Array, M: Float32Array, out: Float32Array): void;
+  /** One Adam step in place (optimizer.ts): g·scale updates m and v, then p. */
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scale: number, beta1: number, beta2: number, epsilon: number, step: number, bc2: number): void;
+  /** Σ x², accumulated in double. */
+  sumSquares(x: Float32Array): number;
 }
 
 export const NATIVE_ADDON = 'rnn_kernels.node';

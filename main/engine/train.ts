@@ -73,13 +73,7 @@ export class Trainer {
     this.task = task;
     this.totalSteps = opts.maxSteps ?? t.maxSteps ?? t.epochs * task.stepsPerEpoch;
     this.optimizer = new Adam(task.variables, resume?.lr ?? t.lr);
-    if (resume) {
-      tf.tidy(() => {
-        for (const [name, m] of this.optimizer.m) m.assign(tf.tensor(resume.tensors.get(`adam.m/${name}`)!.data, m.shape));
-        for (const [name, v] of this.optimizer.v) v.assign(tf.tensor(resume.tensors.get(`adam.v/${name}`)!.data, v.shape));
-      });
-      this.optimizer.step = resume.adamStep;
-    }
+    if (resume) this.optimizer.restore((kind, name) => resume.tensors.get(`adam.${kind}/${name}`)!.data, resume.adamStep);
     this.rng = new Rng(resume?.rngState ?? mixSeed(opts.seed, 0xd207));
     this.step = resume?.step ?? 0;
     this.bestValLoss = resume?.bestValLoss ?? null;
@@ -142,8 +136,9 @@ export class Trainer {
   async checkpoint(reason: CheckpointReason): Promise<void> {
     const tensors: CheckpointState['tensors'] = new Map();
     for (const [name, v] of this.task.variables) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
-    for (const [name, m] of this.optimizer.m) tensors.set(`adam.m/${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
-    for (const [name, v] of this.optimizer.v) tensors.set(`adam.v/${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+    const moments = await this.optimizer.moments();
+    for (const [name, m] of moments.m) tensors.set(`adam.m/${name}`, m);
+    for (const [name, v] of moments.v) tensors.set(`adam.v/${name}`, v);
     const path = join(this.opts.checkpointDir, `step-${String(this.step).padStart(8, '0')}.ckpt`);
     const bytes = saveCheckpoint(path, {
       config: this.opts.config,

@@ -141,3 +141,31 @@ test('the generic (non-AVX2) build of the kernels gives the same layer results',
   assert.equal(result.kernels, 'generic');
   assert.ok(result.worst < 1e-4, `generic kernels differ from TensorFlow.js ops by ${result.worst}`);
 });
+
+test('Adam with clipping: the native update equals the TensorFlow.js one over several steps', async () => {
+  const { Adam } = await import('../../main/engine/optimizer.ts');
+  const run = (useNative: boolean) => {
+    disableNativeKernels(!useNative);
+    try {
+      const rng = new Rng(21);
+      const params = new Map([
+        ['a', tf.variable(tf.tensor2d(random(rng, 6 * 7), [6, 7]))],
+        ['b', tf.variable(tf.tensor1d(random(rng, 5)))],
+      ]);
+      const adam = new Adam(params, 0.01);
+      for (let step = 0; step < 4; step++) {
+        // Large gradients on even steps, so clipping at 1 both bites and doesn't.
+        const size = step % 2 ? 0.01 : 10;
+        const grads = new Map([...params].map(([name, p]) => [name, tf.tensor(random(rng, p.size, size), p.shape)]));
+        tf.tidy(() => adam.apply(params, grads, 1));
+        tf.dispose([...grads.values()]);
+      }
+      return [...params.values()].flatMap((p) => [...(p.dataSync() as Float32Array)]);
+    } finally {
+      disableNativeKernels(false);
+    }
+  };
+  const a = Float32Array.from(run(true));
+  const b = Float32Array.from(run(false));
+  assert.ok(worst(a, b) < 1e-6, `parameters differ by ${worst(a, b)}`);
+});

@@ -5,6 +5,8 @@
 //   recurrentBackward(cell, T, B, H, In, x, W, U, mask, reverse, saved, dy, dx, dW, db, dU, threads)
 //   softmaxCrossEntropy(N, V, logits, targets, dlogits, threads) → mean loss (dlogits: its gradient)
 //   matvec(K, N, x, M, out): out = x · M, one thread (sampling at batch 1)
+//   adamUpdate(p, g, m, v, scale, beta1, beta2, epsilon, step, bc2): one Adam step in place (optimizer.ts)
+//   sumSquares(x) → Σ x² (for clipping by global norm)
 // and info() → { kernels: 'avx2' | 'generic' }. The recurrent functions include the layer's input
 // projection (x·W + b) so the large matrices never cross into JavaScript. Work is split between
 // `threads` threads: the recurrence by batch rows, the matrix multiplies by row or column panels.
@@ -308,6 +310,34 @@ napi_value Matvec(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 10, "adamUpdate");
+    const float* g = a.floats(1, 0, "g");
+    napi_typedarray_type t;
+    size_t n;
+    check(env, napi_get_typedarray_info(env, a.v[1], &t, &n, nullptr, nullptr, nullptr));
+    float* p = a.floats(0, n, "p");
+    float* m = a.floats(2, n, "m");
+    float* v = a.floats(3, n, "v");
+    K->adam_update((int)n, p, g, m, v, (float)a.f64(4, "scale"), (float)a.f64(5, "beta1"), (float)a.f64(6, "beta2"), (float)a.f64(7, "epsilon"),
+                   (float)a.f64(8, "step"), (float)a.f64(9, "bc2"));
+  });
+}
+
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  guarded(env, [&] {
+    Args a(env, info, 1, "sumSquares");
+    const float* x = a.floats(0, 0, "x");
+    napi_typedarray_type t;
+    size_t n;
+    check(env, napi_get_typedarray_info(env, a.v[0], &t, &n, nullptr, nullptr, nullptr));
+    check(env, napi_create_double(env, K->sum_squares((int)n, x), &result));
+  });
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
 #ifdef RS_HAVE_AVX2_BUILD
   __builtin_cpu_init();
@@ -320,6 +350,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"recurrentBackward", nullptr, RecurrentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matvec", nullptr, Matvec, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

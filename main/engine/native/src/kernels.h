@@ -17,11 +17,14 @@ struct KernelSet {
                         const float* saved, float* dz, float* scratch);
   double (*softmax_xent)(int N, int V, int r0, int r1, const float* logits, const int* targets, float* dlogits);
   void (*matvec)(int K, int N, const float* x, const float* M, float* out);
+  void (*adam_update)(int n, float* p, const float* g, float* m, float* v, float scale, float beta1, float beta2, float eps, float step,
+                      float bc2);
+  double (*sum_squares)(int n, const float* x);
 };
 
 #define RS_KERNEL_SET(ns, label)                                                                                          \
   const KernelSet kernels = {label,          ns::packed_a_size,     ns::packed_b_size, ns::gemm,         ns::packed_u_size, \
-                             ns::pack_u,     ns::cell_scratch_size, ns::cell_forward,  ns::cell_backward, ns::softmax_xent, ns::matvec};
+                             ns::pack_u,     ns::cell_scratch_size, ns::cell_forward,  ns::cell_backward, ns::softmax_xent, ns::matvec, ns::adam_update, ns::sum_squares};
 
 namespace generic { extern const KernelSet kernels; }
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
