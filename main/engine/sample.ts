@@ -79,7 +79,10 @@ export class StreamState {
     this.H = H;
     this.layers = layers;
     const v = (name: string) => model.variables.get(name)! as unknown as tf.Tensor2D;
-    this.table = tf.tidy(() => tf.add(tf.matMul(v('embedding'), v('layer0.kernel')), v('layer0.bias')).dataSync() as Float32Array);
+    // Read outside tf.tidy: tidy walks what it returns, and walking a typed array visits every element.
+    const table = tf.tidy(() => tf.add(tf.matMul(v('embedding'), v('layer0.kernel')), v('layer0.bias')));
+    this.table = table.dataSync() as Float32Array;
+    table.dispose();
     this.combined = [];
     this.candidateU = [];
     this.nextBias = [];

@@ -3,7 +3,7 @@
 // the UI or the CLI.
 import { parentPort, workerData } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest } from '../../shared/worker-protocol.ts';
 import { initBackend, tf } from './backend.ts';
@@ -54,7 +54,22 @@ async function makeTrainer(
   );
 }
 
+/**
+ * Training yields to the app: on Linux the nice value is per thread, so this lowers the training thread
+ * (and the native kernels' threads it starts, which inherit it) below the UI's. Elsewhere it would lower
+ * the whole process, so it is left alone there.
+ */
+function yieldToTheApp(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, Math.max(getPriority(0), 5));
+  } catch {
+    // Not allowed here: train at the same priority.
+  }
+}
+
 async function train(cmd: StartTraining): Promise<void> {
+  yieldToTheApp();
   const ctl = new TrainingControl();
   control = ctl;
   let trainer: Trainer | null = null;

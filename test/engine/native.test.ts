@@ -148,7 +148,7 @@ test('Adam with clipping: the native update equals the TensorFlow.js one over se
     disableNativeKernels(!useNative);
     try {
       const rng = new Rng(21);
-      const params = new Map([
+      const params = new Map<string, tf.Variable>([
         ['a', tf.variable(tf.tensor2d(random(rng, 6 * 7), [6, 7]))],
         ['b', tf.variable(tf.tensor1d(random(rng, 5)))],
       ]);
