@@ -4,6 +4,8 @@
 // runs the same math with TensorFlow.js ops instead and says so.
 // RNN_STUDIO_NATIVE=0 turns them off; =1 makes their absence an error rather than a fallback.
 // RNN_STUDIO_TRAIN_THREADS sets how many threads they use (default: the cores, at most 4).
+// The addon picks the widest instruction set the CPU has (AVX-512, AVX2 + FMA, or generic C++);
+// RNN_STUDIO_NATIVE_ISA=generic|avx2 asks for a narrower one.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,7 @@ import { availableParallelism } from 'node:os';
 declare const __RNN_STUDIO_NATIVE_KERNELS__: string | undefined;
 
 export interface NativeKernels {
-  info(): { kernels: 'avx2' | 'generic' };
+  info(): { kernels: 'avx512' | 'avx2' | 'generic' };
   gemm(
     M: number, N: number, K: number,
     A: Float32Array, lda: number, transA: boolean,

@@ -1,7 +1,7 @@
 // The native kernels (main/engine/native/): they are built and load, their matrix multiply is right for
 // every transpose, edge and thread count, and a recurrent layer through them — outputs and gradients,
-// padded and reversed — equals the same layer run with TensorFlow.js ops. Also for the generic
-// (non-AVX2) build of the kernels, in a child process.
+// padded and reversed — equals the same layer run with TensorFlow.js ops; so does each kernel set
+// (generic, AVX2, AVX-512), in child processes; the native Adam equals TensorFlow.js's.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,7 @@ const random = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n
 test('the native kernels are built and load (RNN_STUDIO_NATIVE=0 is the only way to run without them here)', { skip: process.env.RNN_STUDIO_NATIVE === '0' }, () => {
   const status = nativeStatus();
   assert.ok(status.kernels, status.note);
-  assert.match(status.note, /native (avx2|generic) kernels on \d+ threads?/);
+  assert.match(status.note, /native (avx512|avx2|generic) kernels on \d+ threads?/);
 });
 
 test('gemm matches a plain triple loop for every transpose, odd sizes and 1–3 threads', () => {
@@ -132,15 +132,18 @@ test('cross-entropy and embedding: native and TensorFlow.js ops agree on loss an
   assert.ok(worst(a.dTable, b.dTable) < 1e-6, `dtable differs by ${worst(a.dTable, b.dTable)}`);
 });
 
-test('the generic (non-AVX2) build of the kernels gives the same layer results', { skip: process.env.RNN_STUDIO_NATIVE === '0' }, () => {
-  // The kernel set is picked when the addon loads, so this runs in a child process.
-  const script = fileURLToPath(new URL('./native-generic.child.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, RNN_STUDIO_NATIVE_GENERIC: '1' }, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  assert.equal(result.kernels, 'generic');
-  assert.ok(result.worst < 1e-4, `generic kernels differ from TensorFlow.js ops by ${result.worst}`);
-});
+for (const isa of ['generic', 'avx2', 'avx512']) {
+  test(`the ${isa} kernel set gives the same layer results (where the CPU has it)`, { skip: process.env.RNN_STUDIO_NATIVE === '0' }, (t) => {
+    // The kernel set is picked when the addon loads, so this runs in a child process.
+    const script = fileURLToPath(new URL('./native-isa.child.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, RNN_STUDIO_NATIVE_ISA: isa }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    if (isa === 'generic') assert.equal(result.kernels, 'generic');
+    else if (result.kernels !== isa) t.diagnostic(`this CPU lacks ${isa}: ran ${result.kernels}`);
+    assert.ok(result.worst < 1e-4, `${result.kernels} kernels differ from TensorFlow.js ops by ${result.worst}`);
+  });
+}
 
 test('Adam with clipping: the native update equals the TensorFlow.js one over several steps', async () => {
   const { Adam } = await import('../../main/engine/optimizer.ts');

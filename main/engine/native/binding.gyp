@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rnn_kernels",
-      "sources": ["src/addon.cc", "src/kernels_generic.cc", "src/kernels_avx2.cc"],
+      "sources": ["src/addon.cc", "src/kernels_generic.cc", "src/kernels_avx2.cc", "src/kernels_avx512.cc"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
       "xcode_settings": {

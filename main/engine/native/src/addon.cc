@@ -7,7 +7,7 @@
 //   matvec(K, N, x, M, out): out = x · M, one thread (sampling at batch 1)
 //   adamUpdate(p, g, m, v, scale, beta1, beta2, epsilon, step, bc2): one Adam step in place (optimizer.ts)
 //   sumSquares(x) → Σ x² (for clipping by global norm)
-// and info() → { kernels: 'avx2' | 'generic' }. The recurrent functions include the layer's input
+// and info() → { kernels: 'avx512' | 'avx2' | 'generic' }. The recurrent functions include the layer's input
 // projection (x·W + b) so the large matrices never cross into JavaScript. Work is split between
 // `threads` threads: the recurrence by batch rows, the matrix multiplies by row or column panels.
 #include <node_api.h>
@@ -122,14 +122,14 @@ std::vector<std::vector<float>>& workFor(int threads) {
 // C = op(A)·op(B) + beta·C on `threads` threads, splitting the longer side in whole panels.
 void parGemm(int M, int N, int Kd, const float* A, int lda, bool tA, const float* B, int ldb, bool tB, float* C, int ldc, float beta,
              int threads) {
-  const int mPanels = (M + 5) / 6, nPanels = (N + 15) / 16;
+  const int mPanels = (M + K->mr - 1) / K->mr, nPanels = (N + K->nr - 1) / K->nr;
   const bool byN = nPanels >= mPanels;
   const int panels = byN ? nPanels : mPanels;
   const int n = panels < threads ? (panels < 1 ? 1 : panels) : threads;
   auto& work = workFor(n);
   parallel(n, [&](int k) {
     const int p0 = panels * k / n, p1 = panels * (k + 1) / n;
-    int lo = p0 * (byN ? 16 : 6), hi = p1 * (byN ? 16 : 6);
+    int lo = p0 * (byN ? K->nr : K->mr), hi = p1 * (byN ? K->nr : K->mr);
     const int total = byN ? N : M;
     if (hi > total) hi = total;
     if (lo >= hi) return;
@@ -339,9 +339,16 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  // The widest instruction set this CPU has, or a narrower one asked for by RNN_STUDIO_NATIVE_ISA
+  // (generic | avx2 | avx512; tests use it to check every kernel set).
+  const char* asked = getenv("RNN_STUDIO_NATIVE_ISA");
+  const std::string isa = asked ? asked : "avx512";
 #ifdef RS_HAVE_AVX2_BUILD
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("RNN_STUDIO_NATIVE_GENERIC")) K = &avx2::kernels;
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  if (isa == "avx512" && avx512) K = &avx512::kernels;
+  else if ((isa == "avx512" || isa == "avx2") && avx2) K = &avx2::kernels;
 #endif
   napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

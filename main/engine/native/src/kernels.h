@@ -4,6 +4,7 @@
 
 struct KernelSet {
   const char* name;
+  int mr, nr; // the micro-kernel's tile: matrix multiplies are split between threads in whole tiles
   size_t (*packed_a_size)(int M, int K);
   size_t (*packed_b_size)(int K, int N);
   void (*gemm)(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
@@ -23,11 +24,12 @@ struct KernelSet {
 };
 
 #define RS_KERNEL_SET(ns, label)                                                                                          \
-  const KernelSet kernels = {label,          ns::packed_a_size,     ns::packed_b_size, ns::gemm,         ns::packed_u_size, \
+  const KernelSet kernels = {label, ns::MR, ns::NR, ns::packed_a_size,     ns::packed_b_size, ns::gemm,         ns::packed_u_size, \
                              ns::pack_u,     ns::cell_scratch_size, ns::cell_forward,  ns::cell_backward, ns::softmax_xent, ns::matvec, ns::adam_update, ns::sum_squares};
 
 namespace generic { extern const KernelSet kernels; }
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define RS_HAVE_AVX2_BUILD 1
 namespace avx2 { extern const KernelSet kernels; }
+namespace avx512 { extern const KernelSet kernels; }
 #endif
