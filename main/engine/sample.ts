@@ -52,19 +52,27 @@ export function pickNext(logits: Float32Array, opts: Pick<SampleOptions, 'temper
  * character, computed once); each layer's new h is multiplied once by [U | next weights], which yields
  * both its recurrent term for the next character and the next layer's input (or the logits) for this
  * one; the gate arithmetic on these small vectors runs in plain JavaScript. One matmul per layer per
- * character (two for GRU, whose candidate needs r·h first).
+ * character (two for GRU, whose candidate needs r·h first) — with the native kernels, a native
+ * row-times-matrix on copies in host memory, without any TensorFlow.js op per character.
  */
+/** A matrix the sampler multiplies by: on the backend, or (with the native kernels) in host memory. */
+interface Matrix {
+  tensor?: tf.Tensor2D;
+  host?: Float32Array;
+  rows: number;
+  cols: number;
+}
+
 export class StreamState {
   private readonly cell: CharRnn['config']['cell'];
   private readonly H: number;
   private readonly layers: number;
   /** Layer 0's input projection for each character: [V][G·H]. */
   private readonly table: Float32Array;
-  /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)], kept on the backend
-   * (and, with the native kernels, copied to the host once). */
-  private readonly combined: tf.Tensor2D[];
+  /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)]. */
+  private readonly combined: Matrix[];
   /** GRU's candidate part of U, per layer. */
-  private readonly candidateU: tf.Tensor2D[];
+  private readonly candidateU: Matrix[];
   /** Bias added to what `combined` yields for the next layer (its input bias) or the output. */
   private readonly nextBias: Float32Array[];
   private readonly h: Float32Array[];
@@ -79,40 +87,53 @@ export class StreamState {
     this.H = H;
     this.layers = layers;
     const v = (name: string) => model.variables.get(name)! as unknown as tf.Tensor2D;
-    // Read outside tf.tidy: tidy walks what it returns, and walking a typed array visits every element.
-    const table = tf.tidy(() => tf.add(tf.matMul(v('embedding'), v('layer0.kernel')), v('layer0.bias')));
-    this.table = table.dataSync() as Float32Array;
-    table.dispose();
+    this.table = inputTable(v('embedding'), v('layer0.kernel'), v('layer0.bias') as unknown as tf.Tensor1D);
     this.combined = [];
     this.candidateU = [];
     this.nextBias = [];
+    const host = native() !== null;
     for (let l = 0; l < layers; l++) {
       const last = l === layers - 1;
-      const [uz, uh] = (cell === 'gru' ? tf.split(v(`layer${l}.recurrentKernel`), [2 * H, H], 1) : [v(`layer${l}.recurrentKernel`), null]) as [tf.Tensor2D, tf.Tensor2D | null];
-      this.combined.push(tf.tidy(() => tf.concat([uz, last ? v('output.kernel') : v(`layer${l + 1}.kernel`)], 1)));
-      if (uh) this.candidateU.push(uh);
-      if (cell === 'gru') uz.dispose();
+      const U = v(`layer${l}.recurrentKernel`);
+      const next = last ? v('output.kernel') : v(`layer${l + 1}.kernel`);
+      if (host) {
+        // With the native kernels the matrices live in host memory, assembled row by row.
+        const u = U.dataSync() as Float32Array;
+        const w = next.dataSync() as Float32Array;
+        const zr = cell === 'gru' ? 2 * H : G * H;
+        const cols = zr + next.shape[1];
+        const combined = new Float32Array(H * cols);
+        const candidate = cell === 'gru' ? new Float32Array(H * H) : null;
+        for (let r = 0; r < H; r++) {
+          combined.set(u.subarray(r * G * H, r * G * H + zr), r * cols);
+          combined.set(w.subarray(r * next.shape[1], (r + 1) * next.shape[1]), r * cols + zr);
+          candidate?.set(u.subarray(r * G * H + zr, (r + 1) * G * H), r * H);
+        }
+        this.combined.push({ host: combined, rows: H, cols });
+        if (candidate) this.candidateU.push({ host: candidate, rows: H, cols: H });
+      } else {
+        const [uz, uh] = (cell === 'gru' ? tf.split(U, [2 * H, H], 1) : [U, null]) as [tf.Tensor2D, tf.Tensor2D | null];
+        const both = tf.tidy(() => tf.concat([uz, next], 1)) as tf.Tensor2D;
+        this.combined.push({ tensor: both, rows: H, cols: both.shape[1] });
+        if (uh) this.candidateU.push({ tensor: uh, rows: H, cols: H });
+        if (cell === 'gru') uz.dispose();
+      }
       this.nextBias.push(v(last ? 'output.bias' : `layer${l + 1}.bias`).dataSync() as Float32Array);
     }
-    this.hostCopies = native() ? new Map([...this.combined, ...this.candidateU].map((m) => [m, m.dataSync() as Float32Array])) : null;
     this.h = Array.from({ length: layers }, () => new Float32Array(H));
     this.c = Array.from({ length: layers }, () => new Float32Array(H));
     this.recurrent = Array.from({ length: layers }, () => new Float32Array((cell === 'gru' ? 2 : G) * H));
   }
 
-  /** The same matrices as Float32Arrays, for the native kernels' matvec (null without them). */
-  private readonly hostCopies: Map<tf.Tensor2D, Float32Array> | null;
-
-  private matVec(x: Float32Array, m: tf.Tensor2D): Float32Array {
+  private matVec(x: Float32Array, m: Matrix): Float32Array {
     const nat = native();
-    const host = this.hostCopies?.get(m);
-    if (nat && host) {
-      const out = new Float32Array(m.shape[1]);
-      nat.k.matvec(x.length, m.shape[1], x, host, out);
+    if (nat && m.host) {
+      const out = new Float32Array(m.cols);
+      nat.k.matvec(m.rows, m.cols, x, m.host, out);
       return out;
     }
     const row = tf.tensor2d(x, [1, x.length]);
-    const out = tf.matMul(row, m);
+    const out = tf.matMul(row, m.tensor!);
     const values = out.dataSync() as Float32Array;
     row.dispose();
     out.dispose();
@@ -164,8 +185,27 @@ export class StreamState {
   }
 
   dispose(): void {
-    for (const t of [...this.combined, ...this.candidateU]) t.dispose();
+    for (const m of [...this.combined, ...this.candidateU]) m.tensor?.dispose();
   }
+}
+
+/** Layer 0's input projection of every character, embedding · W + b: [V, G·H]. */
+function inputTable(embedding: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): Float32Array {
+  const nat = native();
+  const [V, E] = embedding.shape;
+  const G = kernel.shape[1];
+  if (nat) {
+    const out = new Float32Array(V * G);
+    const b = bias.dataSync() as Float32Array;
+    for (let r = 0; r < V; r++) out.set(b, r * G);
+    nat.k.gemm(V, G, E, embedding.dataSync() as Float32Array, E, false, kernel.dataSync() as Float32Array, G, false, out, G, 1, nat.threads);
+    return out;
+  }
+  // Read outside tf.tidy: tidy walks what it returns, and walking a typed array visits every element.
+  const table = tf.tidy(() => tf.add(tf.matMul(embedding, kernel), bias));
+  const values = table.dataSync() as Float32Array;
+  table.dispose();
+  return values;
 }
 
 /**
