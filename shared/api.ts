@@ -23,6 +23,9 @@ export interface AppInfo {
   schemaVersion: number;
   /** The backend training uses, once a worker has reported it; null before. */
   backend: BackendName | null;
+  /** What the heavy arithmetic runs on, e.g. "native avx512 kernels on 2 threads"; null without them. */
+  kernels: string | null;
+  /** Said beside the backend: how to train faster, or what already makes it fast. */
   backendHint: string;
   /** The bundled sample corpus, offered on first launch. */
   sampleCorpus: { path: string; name: string };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import config from '../electron.config.ts';
@@ -19,6 +19,7 @@ test('electron.config.ts loads and packages the app for Linux, Windows and macOS
   assert.ok(unpacked.some((p) => p.includes('better-sqlite3')));
   assert.ok(unpacked.some((p) => p.includes('@tensorflow')));
   assert.equal(config.npmRebuild, false, 'the Electron build of better-sqlite3 is made apart');
+  assert.ok((config.files as string[]).includes('out/native/rnn_kernels.node'), 'the engine\'s native kernels ship with the app');
   for (const icon of [config.win?.icon, config.mac?.icon, join(config.linux!.icon as string, '512x512.png')]) assert.ok(existsSync(join(ROOT, icon as string)), `${icon}`);
 });
 
@@ -29,6 +30,11 @@ test('the desktop build bundles main, preload and an engine worker that trains o
     assert.ok(existsSync(join(ROOT, file)), file);
   }
   assert.equal(spawnSync(process.execPath, ['--check', join(ROOT, 'out/electron/main.mjs')]).status, 0);
+  if (process.env.RNN_STUDIO_NATIVE !== '0') {
+    // The kernels (Node-API: the same file serves Electron) sit beside the bundles, where they look.
+    assert.ok(existsSync(join(ROOT, 'out/native/rnn_kernels.node')), 'out/native/rnn_kernels.node');
+    assert.match(readFileSync(join(ROOT, 'out/electron/engine-worker.mjs'), 'utf8'), /"\.\.\/native\/rnn_kernels\.node"/);
+  }
 
   const dir = tempDir();
   const corpus = join(dir.path, 'c.txt');

@@ -21,6 +21,7 @@ import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { homePaths } from './home.ts';
 import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from './importer.ts';
 import { readLabelled } from '../engine/labelled-data.ts';
+import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
 import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
@@ -80,13 +81,15 @@ export class Studio implements ApiClient {
       if (!r) throw new ApiError('not-found', `there is no run ${id}`);
       return r;
     };
+    const kernels = nativeStatus();
     return {
       'app:info': () => ({
         version,
         home: this.home,
         schemaVersion: SCHEMA_VERSION,
         backend: this.backend,
-        backendHint: FASTER_BACKEND_HINT,
+        kernels: kernels.kernels ? kernels.note : null,
+        backendHint: kernels.kernels ? `heavy arithmetic on ${kernels.note}` : `${kernels.note}. ${FASTER_BACKEND_HINT}`,
         sampleCorpus: SAMPLE_CORPUS,
       }),
       'datasets:list': () => store.datasets.list(),

@@ -4,6 +4,7 @@
 // silent fallback. Only the engine imports TensorFlow.js.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/types.ts';
+import { nativeStatus } from './native.ts';
 
 export { tf };
 
@@ -63,7 +64,8 @@ export async function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND):
   for (const name of BACKEND_ORDER) {
     try {
       await tryBackend(name);
-      if (name !== 'node') notes.push(FASTER_BACKEND_HINT);
+      // With the native kernels the heavy arithmetic is native already: tfjs-node would add little.
+      if (name !== 'node' && !nativeStatus().kernels) notes.push(FASTER_BACKEND_HINT);
       chosen = { name, notes };
       return chosen;
     } catch (err) {

@@ -1,4 +1,5 @@
 // What the rest of the app may use of the engine without loading TensorFlow.js: the worker's location,
+// what the native kernels are (or why they are missing),
 // and the pure data helpers (decoding, charset). Training and sampling happen inside the worker.
 
 /** Set by the desktop build (scripts/build.mjs), which bundles the worker next to the main process. */
@@ -8,5 +9,6 @@ export const ENGINE_WORKER_URL = new URL(
   typeof __RNN_STUDIO_ENGINE_WORKER__ === 'string' ? __RNN_STUDIO_ENGINE_WORKER__ : './worker-entry.mjs',
   import.meta.url,
 );
+export { nativeStatus } from './native.ts';
 export { decodeText, countChars, buildCharset, CorpusError, UNKNOWN, UNKNOWN_DISPLAY } from './data.ts';
 export { countParameters, GATES } from './params.ts';
