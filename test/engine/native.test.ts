@@ -172,3 +172,25 @@ test('Adam with clipping: the native update equals the TensorFlow.js one over se
   const b = Float32Array.from(run(false));
   assert.ok(worst(a, b) < 1e-6, `parameters differ by ${worst(a, b)}`);
 });
+
+test('results do not depend on the thread count: the same seed trains the same weights on any number of cores', () => {
+  const nat = native()!;
+  const rng = new Rng(8);
+  const [T, B, H, In] = [5, 13, 21, 7];
+  const G = 4 * H;
+  const x = random(rng, T * B * In);
+  const W = random(rng, In * G, 0.5);
+  const b = random(rng, G, 0.5);
+  const U = random(rng, H * G, 0.5);
+  const dy = random(rng, T * B * H);
+  const run = (threads: number) => {
+    const hs = new Float32Array(T * B * H);
+    const saved = new Float32Array(T * B * H * 7);
+    nat.k.recurrentForward(1, T, B, H, In, x, W, b, U, null, false, hs, saved, threads);
+    const grads = [new Float32Array(T * B * In), new Float32Array(In * G), new Float32Array(G), new Float32Array(H * G)] as const;
+    nat.k.recurrentBackward(1, T, B, H, In, x, W, U, null, false, saved, dy, ...grads, threads);
+    return [hs, ...grads];
+  };
+  const one = run(1);
+  for (const threads of [2, 3]) run(threads).forEach((a, i) => assert.deepEqual(a, one[i], `output ${i} with ${threads} threads`));
+});
