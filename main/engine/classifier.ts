@@ -8,7 +8,7 @@ import { tf } from './backend.ts';
 import type { ModelConfig } from '../../shared/config.ts';
 import { directions, paramSpecs } from './params.ts';
 import { createVariables, readVariables, type LayerWeights } from './model.ts';
-import { embed, linear } from './ops.ts';
+import { dense, embed } from './ops.ts';
 import { layerOverTime } from './recurrence.ts';
 
 export class CharClassifier {
@@ -71,7 +71,7 @@ export class CharClassifier {
           ? (tf.div(tf.sum(tf.mul(seq, maskT), 0), tf.maximum(tf.sum(maskT, 0), 1)) as tf.Tensor2D)
           : (tf.max(tf.add(seq, tf.mul(tf.sub(maskT, 1), 1e9)), 0) as tf.Tensor2D);
     }
-    return tf.add(linear(drop(pooled, layers), this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D;
+    return dense(drop(pooled, layers), this.v('output.kernel'), this.v('output.bias'));
   }
 
   readWeights(): Promise<Map<string, Float32Array>> {

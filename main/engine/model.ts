@@ -15,11 +15,11 @@ import { tf } from './backend.ts';
 import type { CellType, ModelConfig } from '../../shared/config.ts';
 import { Rng } from './rng.ts';
 import { layerOverTime } from './recurrence.ts';
-import { embed, linear, meanCrossEntropy } from './ops.ts';
+import { dense, embed, linear, meanCrossEntropy } from './ops.ts';
 import { GATES, countParameters, paramSpecs } from './params.ts';
 
 export { GATES, countParameters, paramSpecs };
-export { embed, linear, meanCrossEntropy };
+export { dense, embed, linear, meanCrossEntropy };
 
 
 function glorotUniform(rng: Rng, fanIn: number, fanOut: number, size: number): Float32Array {
@@ -199,7 +199,7 @@ export class CharRnn {
       const hs = layerOverTime(cell, x, T, w, null); // [T, B, H]
       x = drop(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, l); // [T·B, H]
     }
-    return tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D; // [T·B, V]
+    return dense(x, this.v('output.kernel'), this.v('output.bias')); // [T·B, V]
   }
 
   /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */
@@ -217,11 +217,11 @@ export class CharRnn {
     const next: LayerState[] = [];
     for (let l = 0; l < this.config.layers; l++) {
       const w = this.layer(l);
-      const s = cellStep(this.config.cell, tf.add(linear(x, w.kernel), w.bias), state[l], recurrentParts(this.config.cell, w, this.config.units), this.config.units);
+      const s = cellStep(this.config.cell, dense(x, w.kernel, w.bias), state[l], recurrentParts(this.config.cell, w, this.config.units), this.config.units);
       next.push(s);
       x = s.h;
     }
-    return { logits: tf.add(linear(x, this.v('output.kernel')), this.v('output.bias')) as tf.Tensor2D, state: next };
+    return { logits: dense(x, this.v('output.kernel'), this.v('output.bias')), state: next };
   }
 
   readWeights(): Promise<Map<string, Float32Array>> {
