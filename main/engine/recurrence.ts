@@ -174,13 +174,21 @@ const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
 // What a native forward pass saves for its backward pass (≈ 15 MB per P1 layer) is taken from, and given
 // back to, a small pool: a fresh buffer at every step costs more in page faults and collection than the
 // arithmetic that fills it.
+// The pool keeps at most POOL_BYTES, so a long-lived worker does not hold a large model's buffers forever.
 const savedPool: Float32Array[] = [];
+const POOL_BYTES = 256 * 2 ** 20;
+let pooledBytes = 0;
 function takeSaved(n: number): Float32Array {
   const i = savedPool.findIndex((a) => a.length === n);
-  return i >= 0 ? savedPool.splice(i, 1)[0] : new Float32Array(n);
+  if (i < 0) return new Float32Array(n);
+  const [a] = savedPool.splice(i, 1);
+  pooledBytes -= a.byteLength;
+  return a;
 }
 function giveSaved(a: Float32Array): void {
-  if (savedPool.length < 8) savedPool.push(a);
+  if (pooledBytes + a.byteLength > POOL_BYTES) return;
+  savedPool.push(a);
+  pooledBytes += a.byteLength;
 }
 
 /**

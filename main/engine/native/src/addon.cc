@@ -114,6 +114,14 @@ float* grow(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
+// Keeps at most ~256 MB between calls, so a long-lived worker does not hold a large model's scratch.
+void trimBuffers() {
+  size_t total = buffers.xp.capacity() + buffers.dz.capacity() + buffers.pu.capacity();
+  for (auto& w : buffers.work) total += w.capacity();
+  if (total * sizeof(float) <= (size_t(256) << 20)) return;
+  buffers = Buffers();
+}
+
 std::vector<std::vector<float>>& workFor(int threads) {
   if ((int)buffers.work.size() < threads) buffers.work.resize(threads);
   return buffers.work;
@@ -169,6 +177,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     const float* B = a.floats(6, tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd ? Kd - 1 : 0) * ldb + N, "B");
     float* C = a.floats(9, (size_t)(M - 1) * ldc + N, "C");
     parGemm(M, N, Kd, A, lda, tA, B, ldb, tB, C, ldc, beta, threads);
+    trimBuffers();
   });
 }
 
@@ -224,6 +233,7 @@ napi_value RecurrentForward(napi_env env, napi_callback_info info) {
     byRows(l, threads, [&](int b0, int b1, float* scratch) {
       K->cell_forward(l.cell, l.T, l.B, l.H, b0, b1, xp, pu, mask, reverse, hs, saved, scratch);
     });
+    trimBuffers();
   });
 }
 
@@ -267,6 +277,7 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
       const float* d = &dz[r * G];
       for (int j = 0; j < G; j++) db[j] += d[j];
     }
+    trimBuffers();
   });
 }
 
