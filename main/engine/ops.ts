@@ -13,26 +13,8 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const nat = native();
+  if (nat) return nativeDense(nat, x, w, null);
   const f = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    if (nat) {
-      const [N, K] = a.shape as [number, number];
-      const M = b.shape[1] as number;
-      const ad = a.dataSync() as Float32Array;
-      const bd = b.dataSync() as Float32Array;
-      const out = new Float32Array(N * M);
-      nat.k.gemm(N, M, K, ad, K, false, bd, M, false, out, M, 0, nat.threads);
-      return {
-        value: tf.tensor2d(out, [N, M]),
-        gradFunc: (dy: tf.Tensor) => {
-          const dyd = dy.dataSync() as Float32Array;
-          const da = new Float32Array(N * K);
-          const db = new Float32Array(K * M);
-          nat.k.gemm(N, K, M, dyd, M, false, bd, M, true, da, K, 0, nat.threads); // dy·wᵀ
-          nat.k.gemm(K, M, N, ad, K, true, dyd, M, false, db, M, 0, nat.threads); // xᵀ·dy
-          return [tf.tensor2d(da, [N, K]), tf.tensor2d(db, [K, M])];
-        },
-      };
-    }
     save([a, b]);
     return {
       value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
@@ -46,37 +28,45 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * x·w + b, the dense layer: with the native kernels one customGrad (bias folded into the product, its
- * gradient summed in JavaScript — wasm's broadcasting Add and its gradient's Sum took ~3.7 ms per P1
- * step on the output layer); otherwise linear() plus tf.add. x: [N, K], w: [K, M], b: [M] → [N, M].
+ * x·w + b, the dense layer. With the native kernels the bias is folded into the product and its
+ * gradient summed in JavaScript (wasm's broadcasting Add and its gradient's Sum took ~3.7 ms per P1
+ * step on the output layer). x: [N, K], w: [K, M], b: [M] → [N, M].
  */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   const nat = native();
-  if (!nat) return tf.add(linear(x, w), b) as tf.Tensor2D;
-  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, bIn: tf.Tensor) => {
+  return nat ? nativeDense(nat, x, w, b) : (tf.add(linear(x, w), b) as tf.Tensor2D);
+}
+
+/** x·w (+ b) and its gradients, all products native. */
+function nativeDense(nat: NonNullable<ReturnType<typeof native>>, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, bIn?: tf.Tensor) => {
     const [N, K] = xIn.shape as [number, number];
     const M = wIn.shape[1] as number;
     const xd = xIn.dataSync() as Float32Array;
     const wd = wIn.dataSync() as Float32Array;
-    const bias = bIn.dataSync() as Float32Array;
     const out = new Float32Array(N * M);
-    for (let r = 0; r < N; r++) out.set(bias, r * M);
-    nat.k.gemm(N, M, K, xd, K, false, wd, M, false, out, M, 1, nat.threads);
+    if (bIn) {
+      const bias = bIn.dataSync() as Float32Array;
+      for (let r = 0; r < N; r++) out.set(bias, r * M);
+    }
+    nat.k.gemm(N, M, K, xd, K, false, wd, M, false, out, M, bIn ? 1 : 0, nat.threads);
     return {
       value: tf.tensor2d(out, [N, M]),
       gradFunc: (dy: tf.Tensor) => {
         const dyd = dy.dataSync() as Float32Array;
         const dx = new Float32Array(N * K);
         const dw = new Float32Array(K * M);
-        const db = new Float32Array(M);
         nat.k.gemm(N, K, M, dyd, M, false, wd, M, true, dx, K, 0, nat.threads); // dy·wᵀ
         nat.k.gemm(K, M, N, xd, K, true, dyd, M, false, dw, M, 0, nat.threads); // xᵀ·dy
+        const grads = [tf.tensor2d(dx, [N, K]), tf.tensor2d(dw, [K, M])];
+        if (!bIn) return grads;
+        const db = new Float32Array(M);
         for (let r = 0; r < N; r++) for (let j = 0; j < M; j++) db[j] += dyd[r * M + j];
-        return [tf.tensor2d(dx, [N, K]), tf.tensor2d(dw, [K, M]), tf.tensor1d(db)];
+        return [...grads, tf.tensor1d(db)];
       },
     };
   }) as unknown as CustomGradientFunc);
-  return f(x, w, b) as tf.Tensor2D;
+  return (b ? f(x, w, b) : f(x, w)) as tf.Tensor2D;
 }
 
 /**
