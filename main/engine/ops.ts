@@ -39,7 +39,9 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor
 
 /** x·w (+ b) and its gradients, all products native. */
 function nativeDense(nat: NonNullable<ReturnType<typeof native>>, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
-  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, bIn?: tf.Tensor) => {
+  // customGrad passes its save function after the inputs: which inputs there are is known from `b`.
+  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, third: unknown) => {
+    const bIn = b ? (third as tf.Tensor) : null;
     const [N, K] = xIn.shape as [number, number];
     const M = wIn.shape[1] as number;
     const xd = xIn.dataSync() as Float32Array;
