@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMain } from './is-main.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = join(root, 'main', 'engine', 'native');
@@ -56,7 +57,7 @@ export function buildNative({ strict = false, quiet = false } = {}) {
   return true;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   try {
     buildNative({ strict: process.argv.includes('--strict') });
   } catch (err) {

@@ -5,6 +5,7 @@ import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { ADDON, buildNative } from './build-native.mjs';
+import { isMain } from './is-main.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'open'];
@@ -37,4 +38,4 @@ export async function buildAll({ quiet = false } = {}) {
   ]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildAll();
+if (isMain(import.meta.url)) await buildAll();

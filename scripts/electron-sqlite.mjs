@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { isMain } from './is-main.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -30,4 +31,4 @@ export function buildElectronSqlite({ force = false } = {}) {
   return true;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(buildElectronSqlite({ force: true }) ? 0 : 1);
+if (isMain(import.meta.url)) process.exit(buildElectronSqlite({ force: true }) ? 0 : 1);

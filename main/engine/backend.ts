@@ -61,11 +61,13 @@ export async function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND):
     return chosen;
   }
   const notes: string[] = [];
+  // Read before the backends are tried, so a bad RNN_STUDIO_NATIVE is reported as itself.
+  const kernels = nativeStatus().kernels;
   for (const name of BACKEND_ORDER) {
     try {
       await tryBackend(name);
       // With the native kernels the heavy arithmetic is native already: tfjs-node would add little.
-      if (name !== 'node' && !nativeStatus().kernels) notes.push(FASTER_BACKEND_HINT);
+      if (name !== 'node' && !kernels) notes.push(FASTER_BACKEND_HINT);
       chosen = { name, notes };
       return chosen;
     } catch (err) {

@@ -201,6 +201,7 @@ export function layerOverTime(cell: CellType, x: tf.Tensor2D, T: number, w: Recu
   const G = w.recurrentKernel.shape[1];
   const [rows, In] = x.shape;
   const B = rows / T;
+  if (!Number.isInteger(B)) throw new Error(`a recurrent layer over ${T} steps was given ${rows} rows, not a multiple of ${T}`);
   if (!nat) {
     const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, G]) as tf.Tensor3D;
     return recurrentLayer(cell, projected, w.recurrentKernel, mask, reverse);

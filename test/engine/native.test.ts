@@ -56,8 +56,13 @@ test('gemm matches a plain triple loop for every transpose, odd sizes and 1–3 
   }
 });
 
-test('bad arguments are refused with a message that names them', () => {
+test('bad arguments are refused with a message that names them; K = 0 is not one', () => {
   const nat = native()!;
+  assert.throws(() => nat.k.gemm(1.5, 1, 1, new Float32Array(4), 1, false, new Float32Array(4), 1, false, new Float32Array(4), 1, 0, 1), /M must be a whole number/);
+  assert.throws(() => nat.k.gemm(2 ** 32 + 1, 1, 1, new Float32Array(4), 1, false, new Float32Array(4), 1, false, new Float32Array(4), 1, 0, 1), /M must be a whole number/);
+  const C = Float32Array.of(1, 2);
+  nat.k.gemm(1, 2, 0, new Float32Array(0), 0, false, new Float32Array(0), 2, false, C, 2, 0.5, 1);
+  assert.deepEqual([...C], [0.5, 1]);
   assert.throws(() => nat.k.gemm(2, 2, 2, new Float32Array(3), 2, false, new Float32Array(4), 2, false, new Float32Array(4), 2, 0, 1), /A holds 3 floats, needs 4/);
   assert.throws(() => nat.k.softmaxCrossEntropy(1, 3, new Float32Array(3), Int32Array.of(3), new Float32Array(3), 1), /target 3 is outside 0..2/);
 });
@@ -193,4 +198,27 @@ test('results do not depend on the thread count: the same seed trains the same w
   };
   const one = run(1);
   for (const threads of [2, 3]) run(threads).forEach((a, i) => assert.deepEqual(a, one[i], `output ${i} with ${threads} threads`));
+});
+
+test('a NaN stays a NaN: a diverged model shows a NaN loss rather than training on', () => {
+  const nat = native()!;
+  const logits = new Float32Array(16).fill(0.5);
+  logits[3] = NaN;
+  assert.ok(Number.isNaN(nat.k.softmaxCrossEntropy(1, 16, logits, Int32Array.of(0), new Float32Array(16), 1)));
+  const [T, B, H, In] = [2, 1, 8, 1]; // H = 8: the vectorised activations, not the scalar tail
+  const U = new Float32Array(H * H).fill(NaN);
+  const hs = new Float32Array(T * B * H);
+  nat.k.recurrentForward(0, T, B, H, In, new Float32Array(T * B * In).fill(1), new Float32Array(In * H).fill(0.1), new Float32Array(H), U, null, false, hs, new Float32Array(T * B * H * 2), 1);
+  assert.ok(hs.subarray(H).every(Number.isNaN), `second step: ${[...hs.subarray(H)]}`);
+});
+
+test('running out of memory is a JavaScript error, not a crash of the app', { skip: process.platform !== 'linux' || process.env.RNN_STUDIO_NATIVE === '0' }, () => {
+  // A child under a 4 GB address-space limit asks for a product whose packing needs more.
+  const addon = fileURLToPath(new URL('../../main/engine/native/build/Release/rnn_kernels.node', import.meta.url));
+  const child = `const k = require(${JSON.stringify(addon)}); const [M, N, K] = [8, 110000, 4096];
+    try { k.gemm(M, N, K, new Float32Array(M * K), K, false, new Float32Array(K * N), N, false, new Float32Array(M * N), N, 0, 2); console.log('no error'); }
+    catch (e) { console.log(e.message); }`;
+  const r = spawnSync('bash', ['-c', `ulimit -v 4000000 && exec "${process.execPath}" -e '${child.replace(/'/g, "'\\''")}'`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /native kernels: out of memory/);
 });

@@ -12,6 +12,8 @@
 // `threads` threads: the recurrence by batch rows, the matrix multiplies by row or column panels.
 #include <node_api.h>
 #include <cstdint>
+#include <cstdlib>
+#include <exception>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -23,13 +25,33 @@ namespace {
 
 const KernelSet* K = &generic::kernels;
 
-// Runs fn(0 .. n-1), fn(0) on this thread.
+// Runs fn(0 .. n-1), fn(0) on this thread. An exception in any part (out of memory, say) is carried
+// back to this thread and rethrown once every thread has finished, so it becomes a JavaScript error
+// instead of terminating the process; a thread that cannot be started runs its part here instead.
 template <typename F>
 void parallel(int n, F fn) {
+  std::vector<std::exception_ptr> errors(n);
+  auto run = [&](int k) {
+    try {
+      fn(k);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
-  for (int k = 1; k < n; k++) pool.emplace_back(fn, k);
-  fn(0);
+  std::vector<int> here;
+  for (int k = 1; k < n; k++) {
+    try {
+      pool.emplace_back(run, k);
+    } catch (...) {
+      here.push_back(k);
+    }
+  }
+  run(0);
+  for (int k : here) run(k);
   for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 int clampThreads(int threads) {
@@ -111,8 +133,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     const float beta = (float)a.f64(11, "beta");
     const int threads = clampThreads(a.i32(12, "threads"));
     if (M == 0 || N == 0) return;
-    const float* A = a.floats(3, tA ? (size_t)(Kd ? Kd - 1 : 0) * lda + M : (size_t)(M - 1) * lda + Kd, "A");
-    const float* B = a.floats(6, tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd ? Kd - 1 : 0) * ldb + N, "B");
+    // Nothing of A or B is read when K is 0.
+    const float* A = a.floats(3, Kd == 0 ? 0 : tA ? (size_t)(Kd - 1) * lda + M : (size_t)(M - 1) * lda + Kd, "A");
+    const float* B = a.floats(6, Kd == 0 ? 0 : tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd - 1) * ldb + N, "B");
     float* C = a.floats(9, (size_t)(M - 1) * ldc + N, "C");
     parGemm(M, N, Kd, A, lda, tA, B, ldb, tB, C, ldc, beta, threads);
     trimBuffers();

@@ -1,6 +1,7 @@
 // Reading Node-API arguments with messages that name the bad one, and turning them into JS errors.
 #pragma once
 #include <node_api.h>
+#include <exception>
 #include <new>
 #include <string>
 #include <vector>
@@ -24,10 +25,12 @@ struct Args {
     check(env, napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr));
     if (argc < n) throw ArgError{std::string(fn) + ": expected " + std::to_string(n) + " arguments"};
   }
+  // A whole number in 0 .. 2³¹−1 (not truncated or wrapped: 1.5 or 2³² are refused).
   int i32(size_t k, const char* what) {
-    int32_t out;
-    if (napi_get_value_int32(env, v[k], &out) != napi_ok || out < 0) throw ArgError{std::string(fn) + ": " + what + " must be a non-negative integer"};
-    return out;
+    double out;
+    if (napi_get_value_double(env, v[k], &out) != napi_ok || !(out >= 0) || out > 2147483647.0 || out != (double)(int)out)
+      throw ArgError{std::string(fn) + ": " + what + " must be a whole number from 0 to 2147483647"};
+    return (int)out;
   }
   double f64(size_t k, const char* what) {
     double out;
@@ -66,6 +69,8 @@ napi_value guarded(napi_env env, F body) {
     napi_throw_type_error(env, nullptr, e.message.c_str());
   } catch (const std::bad_alloc&) {
     napi_throw_error(env, nullptr, "native kernels: out of memory");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("native kernels: ") + e.what()).c_str());
   }
   return nullptr;
 }
