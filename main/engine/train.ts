@@ -173,6 +173,13 @@ export class Trainer {
     });
   }
 
+  /** Why a run stopped when its loss stopped being a number, and what the user can do. */
+  private divergedMessage(loss: number): string {
+    const last = this.keptCheckpoints.at(-1);
+    const kept = last ? `its last checkpoint (${last}) is from before that` : 'no checkpoint was written before that';
+    return `training diverged: the loss became ${loss} at step ${this.step}, so the weights are no longer usable; ${kept}. Train again with a lower learning rate (--lr, now ${this.optimizer.lr}) or clip the gradients (--clip).`;
+  }
+
   /** Keeps the newest `keepCheckpoints` files and the one with the best validation loss. */
   private pruneCheckpoints(newest: string): string[] {
     if (!this.keptCheckpoints.includes(newest)) this.keptCheckpoints.push(newest);
@@ -259,6 +266,7 @@ export class Trainer {
       }
       const started = performance.now();
       const loss = await this.trainStep();
+      if (!Number.isFinite(loss)) throw new Error(this.divergedMessage(loss));
       const seconds = (performance.now() - started) / 1000;
       this.trainSeconds += seconds;
       this.secondsPerStep = this.secondsPerStep === null ? seconds : 0.9 * this.secondsPerStep + 0.1 * seconds;

@@ -131,3 +131,20 @@ test('exact resume: 40 steps straight equal 20 + checkpoint + resume + 20', asyn
     dir.cleanup();
   }
 });
+
+test('a diverged run stops with a message that says so and names the last good checkpoint', async () => {
+  const dir = tempDir();
+  const trainer = makeTrainer({ train: { checkpointEvery: 3, maxSteps: 20 } }, dir.path);
+  try {
+    const control = new TrainingControl();
+    // Four steps through the loop (a checkpoint at step 3), then the weights go bad, as after an overflow.
+    const run = trainer.run(control);
+    while (trainer.step < 4) await new Promise((r) => setImmediate(r));
+    const bias = trainer.task.variables.get('output.bias')!;
+    bias.assign(tf.fill(bias.shape, NaN));
+    await assert.rejects(run, /training diverged: the loss became NaN at step \d+.*step-00000003\.ckpt.*lower learning rate/);
+  } finally {
+    trainer.dispose();
+    dir.cleanup();
+  }
+});
