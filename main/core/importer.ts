@@ -2,62 +2,83 @@
 // the problem), and stores the text content-addressed by SHA-256 in the data home, so the user's
 // originals can change or vanish afterwards and importing the same text twice stores it once.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { ApiError, type DatasetFormat, type ImportReply, type ImportRequest, type InspectReply } from '../../shared/api.ts';
 import type { Dataset } from '../../shared/types.ts';
-import { buildCharset, countChars, CorpusError, decodeText } from '../engine/index.ts';
-import { countUtf8, type CharStats } from '../engine/data.ts';
+import { buildCharset, countChars, CorpusError } from '../engine/index.ts';
+import { countUtf8, ImportReader, notRegularFile, toUtf8, type CharStats } from '../engine/data.ts';
 import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFormat } from '../engine/labelled-data.ts';
-import { writeFileAtomic } from '../engine/checkpoint.ts';
+import { writeFileAtomic } from '../engine/files.ts';
 import type { Store } from '../db/index.ts';
 import { homePaths } from './home.ts';
 
 export const DEFAULT_MAX_CHARSET = 2000;
 
-/** Regular files under a folder, sorted, skipping hidden entries (.git, .DS_Store). */
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.')) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
+/**
+ * Files under a folder, sorted, skipping hidden entries (.git, .DS_Store), with their size from stat. A
+ * link counts as what it points to; a FIFO, a socket or a device is refused by name, never opened.
+ */
+function listFiles(root: string, label: (file: string) => string): { files: string[]; bytes: number; hidden: number } {
+  const found = { files: [] as string[], bytes: 0, hidden: 0 };
+  const seen = new Set<string>();
+  const walk = (dir: string) => {
+    seen.add(realpathSync(dir)); // a link back up the tree is walked once
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.')) {
+        found.hidden++;
+        continue;
+      }
+      const full = join(dir, entry.name);
+      const stat = statSafe(full);
+      if (!stat) throw new CorpusError(`${label(full)}: is a link to a file or folder that does not exist`);
+      if (stat.isDirectory()) {
+        if (!seen.has(realpathSync(full))) walk(full);
+      } else if (stat.isFile()) {
+        found.files.push(full);
+        found.bytes += stat.size;
+      } else {
+        throw notRegularFile(label(full), stat);
+      }
+    }
+  };
+  walk(root);
+  return found;
 }
 
 interface ReadCorpus {
-  text: string;
+  /** The text as UTF-8 with \n line endings: what is stored. */
+  bytes: Buffer;
   files: number;
   encoding: string;
 }
 
+/**
+ * A file, or a folder's files each ending in a newline, as one UTF-8 text. Sizes are checked against the
+ * import limit from stat before anything is read; plain UTF-8 stays bytes, so memory stays near the size.
+ */
 function readCorpus(path: string, encoding?: string): ReadCorpus {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new ApiError('bad-input', `${path}: no such file or folder`);
+  const stat = statSafe(path);
+  if (!stat) throw new CorpusError(`${path}: no such file or folder`);
+  const reader = new ImportReader();
+  if (!stat.isDirectory()) {
+    if (!stat.isFile()) throw notRegularFile(path, stat);
+    const decoded = toUtf8(reader.read(path, path), path, encoding);
+    return { bytes: decoded.bytes, files: 1, encoding: decoded.encoding };
   }
-  const files = stat.isDirectory() ? listFiles(path) : [path];
-  if (files.length === 0) throw new ApiError('bad-input', `${path}: the folder holds no files`);
-  const parts: string[] = [];
+  const label = (file: string) => relative(resolve(path, '..'), file);
+  const { files, bytes, hidden } = listFiles(path, label);
+  if (files.length === 0) throw new CorpusError(`${path}: the folder holds no files${hidden > 0 ? ` (only ${hidden} hidden ${hidden === 1 ? 'entry' : 'entries'}, which import skips)` : ''}`);
+  reader.check(path, bytes, 'its files come to');
+  const parts: Buffer[] = [];
   const encodings = new Set<string>();
   for (const file of files) {
-    const label = stat.isDirectory() ? relative(resolve(path, '..'), file) : file;
-    try {
-      const decoded = decodeText(readFileSync(file), label, encoding);
-      // CRLF and lone CR become LF: line endings are not worth a model's capacity.
-      parts.push(decoded.text.replace(/\r\n?/g, '\n'));
-      encodings.add(decoded.encoding);
-    } catch (err) {
-      if (err instanceof CorpusError) throw new ApiError('bad-input', err.message);
-      throw err;
-    }
+    const decoded = toUtf8(reader.read(file, label(file)), label(file), encoding);
+    parts.push(decoded.bytes);
+    if (files.length > 1 && decoded.bytes[decoded.bytes.length - 1] !== 0x0a) parts.push(Buffer.from('\n'));
+    encodings.add(decoded.encoding);
   }
-  const text = parts.map((p) => (p.endsWith('\n') || parts.length === 1 ? p : `${p}\n`)).join('');
-  return { text, files: files.length, encoding: [...encodings].join(', ') };
+  return { bytes: parts.length === 1 ? parts[0] : Buffer.concat(parts), files: files.length, encoding: [...encodings].join(', ') };
 }
 
 /** The format to read `source` as: the one asked for, else by extension (.csv/.tsv/.jsonl), else text. */
@@ -77,6 +98,7 @@ export function asInput<T>(fn: () => T): T {
   } catch (err) {
     if (err instanceof CorpusError) throw new ApiError('bad-input', err.message);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('bad-input', `${(err as NodeJS.ErrnoException).path}: no such file or folder`);
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') throw new ApiError('bad-input', `${(err as NodeJS.ErrnoException).path}: permission denied`);
     throw err;
   }
 }
@@ -109,16 +131,13 @@ interface Content {
 }
 
 function importText(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
-  const common = { kind: 'text' as const, format: 'text' as const, examples: null, labels: null, lengths: null, warnings: [] };
-  // Fast path for the common large case, one plain UTF-8 file: its bytes are what we store, counted
-  // without building a string (peak memory stays near the file's size).
-  if (!req.encoding && statSafe(source)?.isFile()) {
-    const bytes = readFileSync(source);
-    const stats = countUtf8(bytes);
-    if (stats) return recordDataset(home, store, source, req, { ...common, stored: bytes, stats, files: 1, encoding: 'utf-8' });
-  }
-  const { text, files, encoding } = readCorpus(source, req.encoding);
-  return recordDataset(home, store, source, req, { ...common, stored: Buffer.from(text, 'utf8'), stats: countChars(text), files, encoding });
+  const { bytes, files, encoding } = asInput(() => readCorpus(source, req.encoding));
+  // Valid UTF-8 without NUL or CR by now: counted on the bytes, with no string as large as the text.
+  // (Only text that still starts with a BOM, e.g. a file saved with two, takes the string path.)
+  const stats = countUtf8(bytes) ?? countChars(bytes.toString('utf8'));
+  return recordDataset(home, store, source, req, {
+    kind: 'text', format: 'text', examples: null, labels: null, lengths: null, warnings: [], stored: bytes, stats, files, encoding,
+  });
 }
 
 function statSafe(path: string) {

@@ -1,11 +1,90 @@
-// Text in, training batches out: decoding and validating a file, the charset (with a cap and an unknown
+// Text in, training batches out: reading and decoding a file, the charset (with a cap and an unknown
 // symbol), encoding to ids, and the batch plan. A character is a Unicode code point: an emoji or a CJK
 // character is one character. Nothing here touches TensorFlow.js.
+import { isUtf8 } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import chardet from 'chardet';
 
 /** A file the user gave us that we will not read, with a message that names the file and the problem. */
 export class CorpusError extends Error {
   override name = 'CorpusError';
+}
+
+/** The most bytes one import reads (a file, or a folder's files together) unless the variable below raises it. */
+export const DEFAULT_MAX_IMPORT_BYTES = 2 * 1024 ** 3;
+export const MAX_IMPORT_BYTES_VAR = 'RNN_STUDIO_MAX_IMPORT_BYTES';
+
+/** The import size limit in bytes: RNN_STUDIO_MAX_IMPORT_BYTES when set, else the default. */
+export function maxImportBytes(): number {
+  const raw = process.env[MAX_IMPORT_BYTES_VAR]?.trim();
+  if (!raw) return DEFAULT_MAX_IMPORT_BYTES;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new CorpusError(`${MAX_IMPORT_BYTES_VAR}="${raw}" is not a number of bytes (e.g. ${MAX_IMPORT_BYTES_VAR}=4294967296 for 4 GiB)`);
+  return Number(raw);
+}
+
+/** "2 GiB", "300.5 MiB", "12 bytes". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1).replace(/\.0$/, '')} ${units[u]}`;
+}
+
+interface FileKind {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
+
+/** Refuses what is not a regular file: reading a FIFO waits forever, /dev/zero never ends. */
+export function notRegularFile(label: string, kind: FileKind): CorpusError {
+  const what = kind.isFIFO() ? 'a FIFO (named pipe)' : kind.isSocket() ? 'a socket' : kind.isCharacterDevice() ? 'a character device' : kind.isBlockDevice() ? 'a block device' : 'not a regular file';
+  return new CorpusError(`${label}: is ${what}, not a regular file: only regular files (or folders of them) can be imported`);
+}
+
+/**
+ * Reads the regular files of one import, never more than the size limit in all: each file's size comes
+ * from stat before a byte is read, and no more than that is read even if the file grows meanwhile.
+ */
+export class ImportReader {
+  readonly limit = maxImportBytes();
+  private used = 0;
+
+  /** Refuses `bytes` (a file's size, or a folder's files' sizes summed, from stat) over what is left. */
+  check(label: string, bytes: number, what = 'is'): void {
+    if (this.used + bytes <= this.limit) return;
+    const needed = Math.ceil((this.used + bytes) / 2 ** 20) * 2 ** 20;
+    throw new CorpusError(
+      `${label}: ${what} ${formatBytes(bytes)}, over the import size limit of ${formatBytes(this.limit)}${this.limit >= 1024 ? ` (${this.limit} bytes)` : ''}; raise it with the environment variable ${MAX_IMPORT_BYTES_VAR}, e.g. ${MAX_IMPORT_BYTES_VAR}=${needed}`,
+    );
+  }
+
+  read(path: string, label: string): Buffer {
+    // Non-blocking, so that a FIFO swapped in after the caller's stat cannot hang the open; fstat then refuses it.
+    const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw notRegularFile(label, stat);
+      this.check(label, stat.size);
+      const buf = Buffer.allocUnsafe(stat.size);
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break; // the file shrank since stat
+        got += n;
+      }
+      this.used += got;
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /** Stands for every character beyond the charset cap. Index 0 of a vocabulary when present. */
@@ -44,10 +123,99 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
-function lineOf(buf: Uint8Array, offset: number): number {
+/** Line and column (1-based, in characters) of a byte offset within valid UTF-8 before it. */
+function positionOf(buf: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
-  for (let i = 0; i < offset; i++) if (buf[i] === 0x0a) line++;
-  return line;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (buf[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  let column = 1;
+  for (let i = lineStart; i < offset; i++) if ((buf[i] & 0xc0) !== 0x80) column++;
+  return { line, column };
+}
+
+/** Invalid UTF-8 sequences (each bad byte once) and valid multi-byte characters in the whole buffer. */
+function utf8Tally(b: Uint8Array): { invalid: number; multibyte: number } {
+  let invalid = 0;
+  let multibyte = 0;
+  for (let i = 0; i < b.length; ) {
+    if (b[i] < 0x80) {
+      i++;
+      continue;
+    }
+    const d = utf8At(b, i);
+    if (d < 0) {
+      invalid++;
+      i++;
+    } else {
+      multibyte++;
+      i += d & 7;
+    }
+  }
+  return { invalid, multibyte };
+}
+
+/**
+ * 'utf-16le' or 'utf-16be' when bytes look like UTF-16 without a byte-order mark: text that is mostly
+ * ASCII has a NUL in every other byte, at odd offsets for little-endian and even ones for big-endian,
+ * where a binary file has NULs at both.
+ */
+export function looksLikeUtf16(b: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  const n = Math.min(b.length, 1 << 16) & ~1;
+  if (n < 8) return null; // too few bytes to tell text from a binary header
+  const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d || c >= 0xa0;
+  let evenNul = 0;
+  let oddNul = 0;
+  let evenText = 0;
+  let oddText = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0) evenNul++;
+    else if (printable(b[i])) evenText++;
+    if (b[i + 1] === 0) oddNul++;
+    else if (printable(b[i + 1])) oddText++;
+  }
+  const pairs = n / 2;
+  if (oddNul >= 0.3 * pairs && evenNul <= 0.02 * pairs && evenText >= 0.9 * pairs) return 'utf-16le';
+  if (evenNul >= 0.3 * pairs && oddNul <= 0.02 * pairs && oddText >= 0.9 * pairs) return 'utf-16be';
+  return null;
+}
+
+/**
+ * Why bytes are not UTF-8: where the first bad byte is, and a legacy encoding only when one is likely —
+ * many bad bytes and few valid multi-byte characters, as a windows-1252 or Shift_JIS file has, and not
+ * for one stray byte in a UTF-8 file.
+ */
+function describeInvalidUtf8(buf: Uint8Array, file: string): CorpusError {
+  const at = Math.max(0, firstInvalidUtf8(buf));
+  const { line, column } = positionOf(buf, at);
+  const { invalid, multibyte } = utf8Tally(buf);
+  const where = `${file}: is not valid UTF-8 (${invalid === 1 ? 'bad' : 'first bad'} byte 0x${buf[at].toString(16).padStart(2, '0')} at byte ${at}, line ${line}, column ${column}`;
+  if (invalid >= 3 && invalid > multibyte) {
+    const sample = buf.subarray(Math.max(0, at - (1 << 16)), at + (1 << 18));
+    const guess = chardet.detect(sample)?.toLowerCase();
+    let readable = false;
+    if (guess && !guess.startsWith('utf')) {
+      try {
+        new TextDecoder(guess, { fatal: true }).decode(sample);
+        readable = true;
+      } catch {
+        // not an encoding TextDecoder knows, or not that one after all
+      }
+    }
+    return new CorpusError(
+      readable
+        ? `${where}; ${invalid} bytes in all are not UTF-8). It looks like ${guess}: import it with --encoding ${guess}, or save it as UTF-8.`
+        : `${where}; ${invalid} bytes in all are not UTF-8). Name its encoding with --encoding (e.g. windows-1252), or save it as UTF-8.`,
+    );
+  }
+  const count = invalid === 1 ? 'the only one' : `${invalid} bad bytes in all`;
+  // Without a single valid multi-byte character, a byte or two could still be a legacy encoding's accent.
+  const legacy = multibyte === 0 ? ' If the file is in a legacy encoding, name it with --encoding (e.g. windows-1252) instead.' : '';
+  return new CorpusError(`${where}; ${count}, the rest is valid UTF-8). Fix or remove ${invalid === 1 ? 'it' : 'them'} and import again.${legacy}`);
 }
 
 export interface DecodedText {
@@ -76,28 +244,23 @@ export function decodeText(buf: Uint8Array, file: string, encoding?: string): De
   if (used === 'utf-8' || used === 'utf-8-bom') {
     const nul = buf.indexOf(0);
     if (nul >= 0) {
-      const guess = chardet.detect(buf);
-      if (guess && guess.startsWith('UTF-16')) {
-        throw new CorpusError(`${file}: looks like ${guess} without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM) and import again`);
+      const utf16 = looksLikeUtf16(buf);
+      if (utf16) {
+        throw new CorpusError(`${file}: looks like ${utf16.toUpperCase()} without a byte-order mark: import it with --encoding ${utf16}, or save it as UTF-8`);
       }
       throw describeBinary(buf, file, nul);
     }
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
     } catch {
-      const at = Math.max(0, firstInvalidUtf8(buf));
-      const guess = chardet.detect(buf);
-      const hint = guess && !guess.startsWith('UTF')
-        ? ` It looks like ${guess}: import it with --encoding ${guess}, or save it as UTF-8.`
-        : ' Save it as UTF-8 and import again.';
-      throw new CorpusError(`${file}: is not valid UTF-8 (first bad byte 0x${buf[at].toString(16).padStart(2, '0')} at byte ${at}, line ${lineOf(buf, at)}).${hint}`);
+      throw describeInvalidUtf8(buf, file);
     }
   } else {
     let decoder: TextDecoder;
     try {
       decoder = new TextDecoder(used, { fatal: true });
     } catch {
-      throw new CorpusError(`${file}: unknown encoding "${used}"`);
+      throw new CorpusError(`${file}: unknown encoding "${used}" for --encoding (known ones include utf-8, utf-16le, utf-16be, windows-1252, iso-8859-2, shift_jis, gb18030)`);
     }
     try {
       text = decoder.decode(buf);
@@ -108,6 +271,44 @@ export function decodeText(buf: Uint8Array, file: string, encoding?: string): De
   }
   if (text.length === 0) throw new CorpusError(`${file}: the file is empty (it holds only a byte-order mark)`);
   return { text, encoding: used };
+}
+
+/**
+ * One file's bytes as the UTF-8 that is stored, with line endings made \n, refused as decodeText refuses.
+ * Plain UTF-8 never becomes a string: the BOM is skipped and CRLF or CR rewritten in place, so a 300 MB
+ * file costs 300 MB whatever its line endings. UTF-16 and named encodings are decoded and re-encoded.
+ */
+export function toUtf8(raw: Buffer, file: string, encoding?: string): { bytes: Buffer; encoding: string } {
+  const named = encoding !== undefined && !/^utf-?8$/i.test(encoding);
+  const utf16Bom = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff);
+  if (named || utf16Bom) {
+    const decoded = decodeText(raw, file, encoding);
+    return { bytes: Buffer.from(decoded.text.replace(/\r\n?/g, '\n'), 'utf8'), encoding: decoded.encoding };
+  }
+  const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+  const body = bom ? raw.subarray(3) : raw;
+  if (body.length === 0 || body.indexOf(0) >= 0 || !isUtf8(body)) {
+    decodeText(raw, file, encoding); // throws the reason, naming the place
+    throw new CorpusError(`${file}: is not valid UTF-8`);
+  }
+  return { bytes: normaliseNewlines(body), encoding: bom ? 'utf-8-bom' : 'utf-8' };
+}
+
+/** Rewrites CRLF and lone CR as LF in place; returns the (possibly shorter) view of the same memory. */
+export function normaliseNewlines(b: Buffer): Buffer {
+  const first = b.indexOf(0x0d);
+  if (first < 0) return b;
+  let w = first;
+  for (let r = first; r < b.length; r++) {
+    const c = b[r];
+    if (c === 0x0d) {
+      b[w++] = 0x0a;
+      if (b[r + 1] === 0x0a) r++;
+    } else {
+      b[w++] = c;
+    }
+  }
+  return b.subarray(0, w);
 }
 
 export interface CharStats {

@@ -2,10 +2,10 @@
 // one example, or each line one). Quoted fields with commas and newlines, a BOM, CRLF, blank lines and very
 // long texts are read; one class only, a missing column, an empty text or an empty label are refused with
 // a message that names the file and the row. Pure: no TensorFlow.js.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CorpusError, decodeText } from './data.ts';
+import { CorpusError, decodeText, ImportReader, notRegularFile } from './data.ts';
 
 export const LABELLED_FORMATS = ['csv', 'tsv', 'jsonl', 'folders'] as const;
 export type LabelledFormat = (typeof LABELLED_FORMATS)[number];
@@ -39,7 +39,7 @@ export function guessFormat(path: string): LabelledFormat | null {
 
 function readTable(path: string, format: 'csv' | 'tsv' | 'jsonl', encoding?: string): Table {
   const name = basename(path);
-  const text = decodeText(readFileSync(path), name, encoding).text;
+  const text = decodeText(new ImportReader().read(path, name), name, encoding).text;
   if (format === 'jsonl') {
     const rows: Array<Record<string, unknown>> = [];
     const lineOf: number[] = [];
@@ -87,27 +87,56 @@ function fromTable(path: string, opts: LabelledOptions): Example[] {
   const labelCol = pickColumn(table, file, opts.labelColumn, 'label', '--label-column', file);
   const where = (i: number) => (opts.format === 'jsonl' ? `line ${table.lineOf[i]}` : `row ${i + 1} (line ${table.lineOf[i]})`);
   return table.rows.map((row, i) => {
-    const text = row[textCol];
-    const label = row[labelCol];
-    if (text === undefined || text === null || String(text).trim() === '') throw new CorpusError(`${file}: ${where(i)} has an empty text`);
-    if (label === undefined || label === null || String(label).trim() === '') throw new CorpusError(`${file}: ${where(i)} has an empty label`);
-    return { text: String(text).replace(/\r\n?/g, '\n'), label: String(label).trim() };
+    const text = jsonValue(row[textCol], 'text', textCol, false, () => `${file}: ${where(i)}`);
+    const label = jsonValue(row[labelCol], 'label', labelCol, true, () => `${file}: ${where(i)}`);
+    if (text.trim() === '') throw new CorpusError(`${file}: ${where(i)} has an empty text`);
+    if (label.trim() === '') throw new CorpusError(`${file}: ${where(i)} has an empty label`);
+    return { text: text.replace(/\r\n?/g, '\n'), label: label.trim() };
   });
+}
+
+/**
+ * A cell as a string. CSV and TSV cells are strings already; a JSONL value must be a string too, except
+ * that a label may be a number or a boolean (`"label": 1` is common and has one obvious spelling). An
+ * object, array or null is refused with what was found, rather than stored as "[object Object]".
+ */
+function jsonValue(value: unknown, role: 'text' | 'label', column: string, scalarOk: boolean, where: () => string): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  if (scalarOk && ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')) return String(value);
+  const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  const shown = JSON.stringify(value);
+  const excerpt = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
+  const allowed = scalarOk ? 'a string (or a number)' : 'a string';
+  throw new CorpusError(`${where()}: the ${role} ("${column}") is ${what} (${excerpt}), not ${allowed}`);
 }
 
 function fromFolders(dir: string, opts: LabelledOptions): Example[] {
   const labels = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   if (labels.length === 0) throw new CorpusError(`${basename(dir)}: has no sub-folders: a labelled folder holds one folder per label`);
-  const examples: Example[] = [];
+  // Every file is listed and sized from stat first: a FIFO or a device is refused by name, never opened,
+  // and files over the import size limit together are refused before one is read.
+  const reader = new ImportReader();
+  const listed: Array<{ labelDir: string; name: string }> = [];
+  let bytes = 0;
   for (const labelDir of labels.sort((a, b) => a.name.localeCompare(b.name))) {
-    const files = readdirSync(join(dir, labelDir.name), { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.'));
-    for (const f of files.sort((a, b) => a.name.localeCompare(b.name))) {
-      const label = `${labelDir.name}/${f.name}`;
-      const text = decodeText(readFileSync(join(dir, labelDir.name, f.name)), label, opts.encoding).text.replace(/\r\n?/g, '\n');
-      const texts = opts.perLine ? text.split('\n').filter((l) => l.trim() !== '') : [text];
-      if (!opts.perLine && text.trim() === '') throw new CorpusError(`${label}: has an empty text`);
-      for (const t of texts) examples.push({ text: t, label: labelDir.name });
+    const entries = readdirSync(join(dir, labelDir.name), { withFileTypes: true }).filter((e) => !e.name.startsWith('.') && !e.isDirectory());
+    for (const f of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const stat = statSync(join(dir, labelDir.name, f.name));
+      if (stat.isDirectory()) continue;
+      if (!stat.isFile()) throw notRegularFile(`${labelDir.name}/${f.name}`, stat);
+      listed.push({ labelDir: labelDir.name, name: f.name });
+      bytes += stat.size;
     }
+  }
+  reader.check(basename(dir), bytes, 'its files come to');
+  const examples: Example[] = [];
+  for (const { labelDir, name } of listed) {
+    const label = `${labelDir}/${name}`;
+    const text = decodeText(reader.read(join(dir, labelDir, name), label), label, opts.encoding).text.replace(/\r\n?/g, '\n');
+    const texts = opts.perLine ? text.split('\n').filter((l) => l.trim() !== '') : [text];
+    if (!opts.perLine && text.trim() === '') throw new CorpusError(`${label}: has an empty text`);
+    for (const t of texts) examples.push({ text: t, label: labelDir });
   }
   return examples;
 }

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../../shared/api.ts';
+import { ApiError, type ImportRequest } from '../../shared/api.ts';
 import { withStudio } from '../helpers.ts';
 
 test('each bad input is refused with its message and the database is left as it was', withStudio(async (studio, dir) => {
@@ -19,7 +21,7 @@ test('each bad input is refused with its message and the database is left as it 
   writeFileSync(join(dir, 'mixed', 'a.txt'), 'fine\n');
   writeFileSync(join(dir, 'mixed', 'b.bin'), Buffer.from([1, 0, 2]));
   const cases: Array<[string, RegExp]> = [
-    ['bad-utf8.txt', /bad-utf8\.txt: is not valid UTF-8 \(first bad byte 0xc3 at byte 2, line 1\)/],
+    ['bad-utf8.txt', /bad-utf8\.txt: is not valid UTF-8 \(bad byte 0xc3 at byte 2, line 1, column 3; the only one/],
     ['binary.dat', /binary\.dat: contains a NUL byte at byte 4/],
     ['empty.txt', /empty\.txt: the file is empty/],
     ['empty-folder', /empty-folder: the folder holds no files/],
@@ -95,4 +97,59 @@ test('a CJK corpus and an emoji corpus go through import → train → sample, a
     const detail = await studio.invoke('runs:get', { id: run.id });
     assert.ok(detail.samples.some((s) => s.source === 'training'), 'a training-time sample was recorded');
   }
+}));
+
+test('CRLF, lone CR and LF files store the same bytes; a folder\'s files too', withStudio(async (studio, dir) => {
+  const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}: Grüße, 你好 🎉`);
+  writeFileSync(join(dir, 'lf.txt'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'crlf.txt'), `\uFEFF${lines.join('\r\n')}\r\n`);
+  writeFileSync(join(dir, 'cr.txt'), `${lines.join('\r')}\r`);
+  const sha = createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex');
+  const lf = await studio.invoke('datasets:import', { path: join(dir, 'lf.txt') });
+  assert.equal(lf.dataset.sha256, sha);
+  for (const name of ['crlf.txt', 'cr.txt']) {
+    const reply = await studio.invoke('datasets:import', { path: join(dir, name), maxCharset: 100 });
+    assert.equal(reply.dataset.sha256, sha, name);
+    assert.equal(reply.dataset.chars, lf.dataset.chars, name);
+    assert.deepEqual((await studio.invoke('datasets:get', { id: reply.dataset.id })).charCounts, (await studio.invoke('datasets:get', { id: lf.dataset.id })).charCounts);
+  }
+  mkdirSync(join(dir, 'mixed'));
+  writeFileSync(join(dir, 'mixed', 'a.txt'), 'first\r\nfile');
+  writeFileSync(join(dir, 'mixed', 'b.txt'), '\uFEFFsecond\rfile\r\n');
+  const folder = await studio.invoke('datasets:import', { path: join(dir, 'mixed') });
+  assert.equal((await studio.invoke('datasets:preview', { id: folder.dataset.id })).text, 'first\nfile\nsecond\nfile\n');
+  assert.equal(folder.dataset.encoding, 'utf-8, utf-8-bom');
+}));
+
+test('only regular files are read, within a size limit that says how to raise it', withStudio(async (studio, dir) => {
+  const refused = async (payload: ImportRequest, message: RegExp) =>
+    assert.rejects(studio.invoke('datasets:import', payload), (err: Error) => {
+      assert.ok(err instanceof ApiError && err.code === 'bad-input', String(err));
+      assert.match(err.message, message);
+      return true;
+    });
+  if (process.platform === 'linux') {
+    await refused({ path: '/dev/zero' }, /^\/dev\/zero: is a character device, not a regular file/);
+    await refused({ path: '/dev/zero', format: 'jsonl' }, /zero: is a character device/);
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    await refused({ path: join(dir, 'pipe') }, /pipe: is a FIFO \(named pipe\), not a regular file/);
+    mkdirSync(join(dir, 'with-pipe', 'pos'), { recursive: true });
+    writeFileSync(join(dir, 'with-pipe', 'pos', 'a.txt'), 'good\n');
+    execFileSync('mkfifo', [join(dir, 'with-pipe', 'pos', 'p')]);
+    await refused({ path: join(dir, 'with-pipe') }, /with-pipe\/pos\/p: is a FIFO/);
+    await refused({ path: join(dir, 'with-pipe'), format: 'folders' }, /pos\/p: is a FIFO/);
+  }
+  mkdirSync(join(dir, 'two'));
+  writeFileSync(join(dir, 'two', 'a.txt'), 'a'.repeat(600));
+  writeFileSync(join(dir, 'two', 'b.txt'), 'b'.repeat(600));
+  writeFileSync(join(dir, 'one.csv'), `text,label\n${'x'.repeat(2000)},a\ny,b\n`);
+  process.env.RNN_STUDIO_MAX_IMPORT_BYTES = '1000';
+  try {
+    await refused({ path: join(dir, 'two') }, /two: its files come to 1.2 KiB, over the import size limit of 1000 bytes; raise it with the environment variable RNN_STUDIO_MAX_IMPORT_BYTES, e\.g\. RNN_STUDIO_MAX_IMPORT_BYTES=1048576/);
+    await refused({ path: join(dir, 'one.csv') }, /one\.csv: is 2 KiB, over the import size limit of 1000 bytes/);
+    await studio.invoke('datasets:import', { path: join(dir, 'two', 'a.txt') });
+  } finally {
+    delete process.env.RNN_STUDIO_MAX_IMPORT_BYTES;
+  }
+  assert.equal((await studio.invoke('datasets:import', { path: join(dir, 'two') })).dataset.bytes, 1202);
 }));

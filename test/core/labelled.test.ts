@@ -55,6 +55,11 @@ test('one class only, a missing column, an empty text and an empty label are ref
     ['emptytext.csv', 'text,label\ngood,pos\n  ,neg\n', /emptytext\.csv: row 2 \(line 3\) has an empty text/],
     ['emptylabel.jsonl', '{"text":"a","label":"x"}\n{"text":"b","label":""}\n', /emptylabel\.jsonl: line 2 has an empty label/],
     ['broken.jsonl', '{"text":"a","label":"x"}\n{"text": oops}\n', /broken\.jsonl: line 2 is not valid JSON/],
+    ['object.jsonl', '{"text":"a","label":"x"}\n{"text":{"en":"b"},"label":"y"}\n', /object\.jsonl: line 2: the text \("text"\) is an object \(\{"en":"b"\}\), not a string/],
+    ['array.jsonl', '{"text":["a"],"label":"x"}\n', /array\.jsonl: line 1: the text \("text"\) is an array \(\["a"\]\), not a string/],
+    ['number.jsonl', '{"text":"a","label":"x"}\n{"text":7,"label":"y"}\n', /number\.jsonl: line 2: the text \("text"\) is a number \(7\), not a string/],
+    ['null.jsonl', '{"text":"a","label":null}\n', /null\.jsonl: line 1: the label \("label"\) is null \(null\), not a string \(or a number\)/],
+    ['labelobj.jsonl', '{"s":"a","y":{"k":1}}\n', /labelobj\.jsonl: line 1: the label \("y"\) is an object/, { textColumn: 's', labelColumn: 'y' }],
   ];
   for (const [file, content, message, flags] of cases) {
     writeFileSync(join(dir, file), content);
@@ -76,4 +81,10 @@ test('a generator cannot train on labelled data, nor a classifier on a plain cor
   await assert.rejects(studio.invoke('runs:start', { datasetId: labelled }), /holds labelled examples: it trains classifiers/);
   await assert.rejects(studio.invoke('runs:start', { datasetId: corpus, config: { task: 'classify' } }), /text corpus without labels/);
   await assert.rejects(studio.invoke('runs:start', { datasetId: corpus, config: { model: { bidirectional: true } } }), /bidirectional layers are for classifiers/);
+}));
+
+test('JSONL labels that are numbers or booleans are kept as their text', withStudio(async (studio, dir) => {
+  writeFileSync(join(dir, 'stars.jsonl'), '{"text":"great","label":5}\n{"text":"awful","label":1}\n{"text":"spam?","label":true}\n');
+  const { dataset } = await studio.invoke('datasets:import', { path: join(dir, 'stars.jsonl') });
+  assert.deepEqual(dataset.labels, [{ label: '1', count: 1 }, { label: '5', count: 1 }, { label: 'true', count: 1 }]);
 }));

@@ -16,20 +16,62 @@ test('UTF-8 with and without BOM, and UTF-16 LE/BE with BOM, decode to the same 
   assert.equal(decodeText(new Uint8Array([0xfe, 0xff, ...be]), 'a.txt').text, text);
 });
 
-test('invalid UTF-8 is refused with the file, the byte offset and the line', () => {
-  const bytes = new Uint8Array([...utf8('line one\nna'), 0xef, 0x76, ...utf8('e\n')]);
+test('invalid UTF-8 is refused with the file, the byte offset, the line and the column', () => {
+  const bytes = new Uint8Array([...utf8('line one\nnaïve'), 0xef, 0x76, ...utf8('e\n')]);
   assert.throws(() => decodeText(bytes, 'notes.txt'), (err: Error) => {
     assert.ok(err instanceof CorpusError);
     assert.match(err.message, /^notes\.txt: is not valid UTF-8/);
-    assert.match(err.message, /at byte 11, line 2/);
+    assert.match(err.message, /bad byte 0xef at byte 15, line 2, column 6/);
     return true;
   });
 });
 
-test('a legacy encoding is read when named', () => {
-  const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9]); // "café" in windows-1252
-  assert.throws(() => decodeText(latin1, 'menu.txt'), /menu\.txt: is not valid UTF-8/);
-  assert.equal(decodeText(latin1, 'menu.txt', 'windows-1252').text, 'café');
+test('one stray byte in otherwise valid UTF-8 is not taken for a legacy encoding', () => {
+  const text = 'Grüße aus Köln, ça va? 你好.\n'.repeat(200);
+  const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xff]), Buffer.from(text)]);
+  assert.throws(() => decodeText(bytes, 'letter.txt'), (err: Error) => {
+    assert.match(err.message, /bad byte 0xff at byte \d+, line 201, column 1; the only one, the rest is valid UTF-8\)\. Fix or remove it/);
+    assert.doesNotMatch(err.message, /windows-|iso-8859|--encoding/);
+    return true;
+  });
+});
+
+test('a legacy encoding is suggested when many bytes are not UTF-8, and read when named', () => {
+  const latin1 = new Uint8Array(Buffer.from('Le café était très animé, déjà vu à Noël.\n'.repeat(30), 'latin1'));
+  assert.throws(() => decodeText(latin1, 'menu.txt'), (err: Error) => {
+    assert.match(err.message, /^menu\.txt: is not valid UTF-8 \(first bad byte 0xe9 at byte 6, line 1, column 7; \d+ bytes in all are not UTF-8\)/);
+    assert.doesNotMatch(/--encoding ([\w-]+)/.exec(err.message)![1], /^utf/);
+    return true;
+  });
+  assert.equal(decodeText(new Uint8Array([0x63, 0x61, 0x66, 0xe9]), 'menu.txt', 'windows-1252').text, 'café');
+  assert.throws(() => decodeText(latin1, 'menu.txt', 'klingon'), /menu\.txt: unknown encoding "klingon"/);
+});
+
+test('UTF-16 without a byte-order mark is recognised, not called binary, and read with --encoding', () => {
+  const text = 'Hello, world: text saved as UTF-16.\n'.repeat(10);
+  const le = new Uint8Array(Buffer.from(text, 'utf16le'));
+  const be = new Uint8Array(Buffer.from(text, 'utf16le').swap16());
+  assert.throws(() => decodeText(le, 'u.txt'), /u\.txt: looks like UTF-16LE without a byte-order mark: import it with --encoding utf-16le/);
+  assert.throws(() => decodeText(be, 'u.txt'), /u\.txt: looks like UTF-16BE without a byte-order mark: import it with --encoding utf-16be/);
+  assert.equal(decodeText(le, 'u.txt', 'utf-16le').text, text);
+  assert.equal(decodeText(be, 'u.txt', 'utf-16be').text, text);
+  // A binary header with NULs here and there is still binary.
+  assert.throws(() => decodeText(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 'a.out'), /a\.out: contains a NUL byte at byte 7: this looks like a binary file/);
+});
+
+test('toUtf8 keeps UTF-8 as bytes, dropping the BOM and turning CRLF and CR into LF in place', async () => {
+  const { toUtf8 } = await import('../../main/engine/data.ts');
+  const lf = 'one\ntwo\nthree, 你好 🎉\n\nend';
+  const crlf = Buffer.from(`\uFEFF${lf.replace(/\n/g, '\r\n')}`);
+  const { bytes, encoding } = toUtf8(crlf, 'a.txt');
+  assert.equal(encoding, 'utf-8-bom');
+  assert.equal(bytes.toString('utf8'), lf);
+  assert.equal(bytes.buffer, crlf.buffer, 'no copy was made');
+  assert.equal(toUtf8(Buffer.from('a\rb\r\rc\r'), 'a.txt').bytes.toString(), 'a\nb\n\nc\n');
+  assert.equal(toUtf8(Buffer.from('\r\n\r\n'), 'a.txt').bytes.toString(), '\n\n');
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('x\r\ny', 'utf16le')]);
+  assert.deepEqual(toUtf8(utf16, 'a.txt'), { bytes: Buffer.from('x\ny'), encoding: 'utf-16le' });
+  assert.throws(() => toUtf8(Buffer.from([0x61, 0x0d, 0x0a, 0xc3]), 'a.txt'), /a\.txt: is not valid UTF-8 \(bad byte 0xc3 at byte 3, line 2, column 1/);
 });
 
 test('binary content and empty files are refused by name', () => {
