@@ -36,9 +36,9 @@ export const RequestSchemas = {
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
   'runs:list': empty,
   'runs:get': z.object({ id }).strict(),
-  'runs:start': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
+  'runs:start': z.object({ datasetId: id, config: z.unknown().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
   'runs:estimate': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
-  'runs:resume': z.object({ id, maxSteps: z.number().int().min(1).max(100_000_000).optional() }).strict(),
+  'runs:resume': z.object({ id, maxSteps: z.number().int().min(1).max(100_000_000).optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
   'runs:control': z
     .object({
       id,

@@ -148,6 +148,28 @@ export interface Misclassified {
   confidence: number;
 }
 
+/** One cell of a confusion matrix: `count` examples of class `label` were predicted `predicted`. */
+export interface ConfusionCell {
+  label: string;
+  predicted: string;
+  count: number;
+}
+
+/**
+ * A confusion matrix with too many classes to keep whole (C² cells: 50 MB for 5,000 classes): its largest
+ * off-diagonal cells and its diagonal.
+ */
+export interface TopConfusions {
+  form: 'top';
+  /** Correct predictions of each class (the matrix's diagonal), in `labels` order. */
+  correct: number[];
+  /** The most frequent mistakes (off-diagonal cells), most frequent first. */
+  top: ConfusionCell[];
+  /** Wrong predictions in all, and the distinct (true, predicted) pairs they fall in, listed or not. */
+  mistakes: number;
+  pairs: number;
+}
+
 /** A classifier measured on labelled text: its validation split during training, or a file. */
 export interface EvaluationRecord {
   id: number;
@@ -162,8 +184,12 @@ export interface EvaluationRecord {
   accuracy: number;
   macroF1: number;
   labels: string[];
-  /** Rows: true class; columns: predicted class (both in `labels` order). */
-  confusion: number[][];
+  /**
+   * Up to 50 classes, the whole matrix — rows: true class; columns: predicted class (both in `labels`
+   * order). Above that, only its top confusions and diagonal (`form: 'top'`).
+   */
+  confusion: number[][] | TopConfusions;
+  /** Every class; with a `form: 'top'` confusion, only the 100 weakest (lowest F1 first). */
   perClass: ClassMetrics[];
   /** Up to 100, most confident mistakes first. */
   misclassified: Misclassified[];

@@ -11,7 +11,8 @@ import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
 import { randomSeed } from '../engine/rng.ts';
 import { EngineWorker } from './engine-host.ts';
-import { countParameters, GATES } from '../engine/index.ts';
+import { countParameters } from '../engine/index.ts';
+import { estimateMemory, memoryNeedsOf } from './memory.ts';
 
 /**
  * char-rnn's rule of thumb: parameters about the size of the corpus (in characters) is the right
@@ -116,13 +117,9 @@ export class EngineJobs {
     const outputs = classify ? content.labels!.length : V;
     const parameters = countParameters(V, m, outputs);
     const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
-    const G = GATES[m.cell];
-    const dirs = m.bidirectional ? 2 : 1;
-    // Weights, gradients and Adam's two moments; activations kept for backprop (inputs, gates, states,
-    // and the logits with their softmax), float32. Classifiers read up to maxLen characters per text.
+    // Classifiers read up to maxLen characters per text.
     const steps = classify ? Math.min(t.maxLen, dataset.lengths?.max ?? t.maxLen) : t.seqLen;
-    const activations = t.batch * steps * (m.embedding + dirs * m.layers * (G + 3) * m.units) + t.batch * (classify ? 1 : steps) * 3 * outputs;
-    const memoryBytes = 4 * (4 * parameters + activations);
+    const memoryBytes = estimateMemory(memoryNeedsOf(dataset, content, config)).totalBytes;
     const probe = (await this.request((id) => ({ type: 'probe', requestId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, steps: 3 }))) as Extract<
       WorkerEvent,
       { type: 'probe-done' }
@@ -152,7 +149,7 @@ export class EngineJobs {
       step: e.step,
       results: texts.map((text, i) => {
         const p = e.probabilities[i];
-        return { text, label: e.labels[p.indexOf(Math.max(...p))], probabilities: p };
+        return { text, label: e.labels[p.indexOf(Math.max(...p))], probabilities: p, unknownChars: e.unknownChars[i] };
       }),
     };
   }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EvaluationRecord } from '../../shared/types.ts';
+import { boundedReport } from '../engine/metrics.ts';
 
 interface Row {
   id: number;
@@ -13,13 +14,15 @@ interface Row {
   accuracy: number;
   macro_f1: number;
   labels: string;
+  /** JSON: the whole matrix (rows true × columns predicted), or above 50 classes a TopConfusions object. */
   confusion: string;
   per_class: string;
   misclassified: string;
   created_at: string;
 }
 
-const toRecord = (r: Row): EvaluationRecord => ({
+// A whole matrix of many classes (recorded before reports were bounded) is read as its top confusions.
+const toRecord = (r: Row): EvaluationRecord => boundedReport({
   id: r.id,
   runId: r.run_id,
   step: r.step,
@@ -35,12 +38,13 @@ const toRecord = (r: Row): EvaluationRecord => ({
   perClass: JSON.parse(r.per_class),
   misclassified: JSON.parse(r.misclassified),
   createdAt: r.created_at,
-});
+} satisfies EvaluationRecord);
 
 export class EvaluationTable {
   constructor(private readonly db: Database) {}
 
-  insert(e: Omit<EvaluationRecord, 'id' | 'createdAt'>): number {
+  insert(report: Omit<EvaluationRecord, 'id' | 'createdAt'>): number {
+    const e = boundedReport(report);
     const info = this.db
       .prepare(
         `INSERT INTO evaluations (run_id, step, epoch, source, path, examples, loss, accuracy, macro_f1, labels, confusion, per_class, misclassified, created_at)

@@ -109,4 +109,20 @@ describe('ConfusionMatrix', () => {
     expect(matrix.querySelector('td.diagonal')!.getAttribute('title')).toBe('5 of 6 ham predicted ham (83.3%)');
     expect(screen.getByRole('table', { name: 'Per class' }).textContent).toContain('0.714');
   });
+  it('lists the top confusions instead of a matrix when there are too many classes for one', async () => {
+    const { default: ConfusionMatrix } = await import('../src/components/ConfusionMatrix.svelte');
+    const labels = Array.from({ length: 5000 }, (_, i) => `c${i}`);
+    render(ConfusionMatrix, {
+      evaluation: {
+        id: 1, runId: 1, step: 10, epoch: 1, source: 'validation', path: null, examples: 9000, loss: 2, accuracy: 0.5, macroF1: 0.4, labels, misclassified: [], createdAt: '',
+        confusion: { form: 'top', correct: labels.map(() => 1), mistakes: 4000, pairs: 3000, top: [{ label: 'c7', predicted: 'c1', count: 40 }, { label: 'c2', predicted: 'c3', count: 12 }] },
+        perClass: [{ label: 'c9', precision: 0, recall: 0, f1: 0, support: 3 }],
+      },
+    });
+    expect(screen.queryByRole('table', { name: 'Confusion matrix' })).toBeNull();
+    const rows = [...screen.getByRole('table', { name: 'Top confusions' }).querySelectorAll('tbody tr')].map((r) => [...r.children].map((c) => c.textContent!.trim()));
+    expect(rows).toEqual([['c7', 'c1', '40'], ['c2', 'c3', '12']]);
+    expect(screen.getByText(/5,000 classes, too many for a matrix/)).toBeTruthy();
+    expect(screen.getByText(/The 1 weakest of 5,000 classes/)).toBeTruthy();
+  });
 });

@@ -43,7 +43,7 @@ test('a name → gender classifier beats the majority-class baseline clearly; cl
     );
     assert.ok(best.accuracy > baseline + 0.15, `accuracy ${best.accuracy} vs baseline ${baseline}`);
     assert.ok(best.macroF1 > 0.7, `macro-F1 ${best.macroF1}`);
-    assert.equal(best.confusion.flat().reduce((a, b) => a + b, 0), best.examples);
+    assert.equal((best.confusion as number[][]).flat().reduce((a, b) => a + b, 0), best.examples);
   } finally {
     await studio.close();
   }
