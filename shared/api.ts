@@ -66,7 +66,11 @@ export interface InspectReply {
 export interface ClassifyReply {
   /** Class names, in the order of each result's probabilities. */
   labels: string[];
-  results: Array<{ text: string; label: string; probabilities: number[] }>;
+  /**
+   * unknownChars: characters of the text the model never saw (left out, or read as the unknown symbol).
+   * When they are all of it, the answer reflects nothing of the text: front ends say so.
+   */
+  results: Array<{ text: string; label: string; probabilities: number[]; unknownChars: number }>;
   /** Training step of the checkpoint used. */
   step: number;
 }
@@ -88,7 +92,7 @@ export interface RunEstimate {
   /** parameters / trainChars, and what char-rnn's rule of thumb makes of it. */
   ratio: number;
   advice: string;
-  /** Rough bytes for weights, gradients, Adam's moments and one step's activations. */
+  /** Peak bytes: weights, gradients, Adam's moments, one step's activations and outputs, the runtime. */
   memoryBytes: number;
   stepsPerEpoch: number;
   /** Measured over probe steps on this machine's backend. */
@@ -111,10 +115,14 @@ export interface Api {
   'datasets:delete': { request: { id: number; force?: boolean }; reply: { deletedRuns: number[] } };
   'runs:list': { request: Record<string, never>; reply: RunSummary[] };
   'runs:get': { request: { id: number }; reply: RunDetail };
-  'runs:start': { request: { datasetId: number; config?: RunConfigInput }; reply: RunSummary };
+  /**
+   * A config whose estimated peak memory (RunEstimate.memoryBytes) exceeds what this machine has available
+   * is refused with the figures and what to lower; skipMemoryCheck starts it anyway.
+   */
+  'runs:start': { request: { datasetId: number; config?: RunConfigInput; skipMemoryCheck?: boolean }; reply: RunSummary };
   'runs:estimate': { request: { datasetId: number; config?: RunConfigInput }; reply: RunEstimate };
   /** Continues a stopped, interrupted or finished run from its latest checkpoint. maxSteps is the run's new total. */
-  'runs:resume': { request: { id: number; maxSteps?: number }; reply: RunSummary };
+  'runs:resume': { request: { id: number; maxSteps?: number; skipMemoryCheck?: boolean }; reply: RunSummary };
   'runs:control': { request: { id: number; command: RunCommand; lr?: number }; reply: RunSummary };
   'runs:delete': { request: { id: number }; reply: { deleted: number } };
   'runs:metrics': { request: { ids: number[] }; reply: Record<number, MetricPoint[]> };
@@ -172,8 +180,11 @@ export interface ApiClient {
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
 }
 
-/** Errors cross every transport as { code, message }; message is for the user. */
-export type ApiErrorCode = 'invalid-request' | 'not-found' | 'conflict' | 'bad-input' | 'internal';
+/**
+ * Errors cross every transport as { code, message }; message is for the user. 'storage': the data folder
+ * cannot be written (disk full, read-only) — the message names the folder and what to do.
+ */
+export type ApiErrorCode = 'invalid-request' | 'not-found' | 'conflict' | 'bad-input' | 'storage' | 'internal';
 
 export class ApiError extends Error {
   override name = 'ApiError';

@@ -15,8 +15,11 @@ export interface StartTraining {
   labels: string[] | null;
   /** Folder the run's checkpoints go to. */
   checkpointDir: string;
-  /** Resume from this checkpoint (weights, optimizer, data position, RNG); null = fresh weights. */
-  resumeFrom: string | null;
+  /**
+   * Resume from the first intact checkpoint of these (newest first: weights, optimizer, data position,
+   * RNG); a missing, truncated or damaged one is passed over. null = fresh weights.
+   */
+  resumeFrom: string[] | null;
   /** Override of config.train.maxSteps when resuming (the run's total, not extra steps). */
   maxSteps: number | null;
 }
@@ -109,8 +112,6 @@ export interface CheckpointEvent {
   valLoss: number | null;
   /** Seconds spent training up to this checkpoint, over every session of the run. */
   trainSeconds: number;
-  /** Older checkpoint files the worker deleted to honour keepCheckpoints. */
-  removed: string[];
 }
 
 export type WorkerEvent =
@@ -121,7 +122,10 @@ export type WorkerEvent =
       totalSteps: number;
       stepsPerEpoch: number;
       startStep: number;
-      /** Anything the user should know (e.g. a fallback backend). */
+      /** The checkpoint a resumed run loaded, and the newer ones passed over as damaged or missing. */
+      resumedFrom: string | null;
+      skipped: Array<{ path: string; reason: string }>;
+      /** Anything the user should know (e.g. a fallback backend, a damaged checkpoint passed over). */
       notes: string[];
     }
   | ProgressEvent
@@ -137,5 +141,5 @@ export type WorkerEvent =
   | { type: 'sample-failed'; requestId: number; message: string }
   | { type: 'probe-done'; requestId: number; secondsPerStep: number; stepsPerEpoch: number; backend: BackendName }
   | { type: 'probe-failed'; requestId: number; message: string }
-  | { type: 'classify-done'; requestId: number; labels: string[]; probabilities: number[][]; step: number }
+  | { type: 'classify-done'; requestId: number; labels: string[]; probabilities: number[][]; unknownChars: number[]; step: number }
   | { type: 'classify-failed'; requestId: number; message: string };

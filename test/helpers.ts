@@ -16,6 +16,8 @@ export function tempDir(prefix = 'rnn-studio-test-'): { path: string; cleanup():
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process (a test's kill -9), or null. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** Every stdout line that parses as JSON. */
@@ -30,8 +32,13 @@ export function parseLines(stdout: string): Array<Record<string, unknown>> {
 }
 
 /** Starts the CLI; `onLine` sees each JSON line as it arrives (e.g. to interrupt a run mid-way). */
-export function startCli(args: string[], home: string, onLine?: (line: Record<string, unknown>, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, '--home', home, ...args], { cwd: ROOT, env: { ...process.env, RNN_STUDIO_HOME: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  home: string,
+  onLine?: (line: Record<string, unknown>, child: ChildProcess) => void,
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, '--home', home, ...args], { cwd: ROOT, env: { ...process.env, RNN_STUDIO_HOME: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let pending = '';
@@ -43,7 +50,7 @@ export function startCli(args: string[], home: string, onLine?: (line: Record<st
     for (const l of parts) if (l.startsWith('{') && onLine) onLine(JSON.parse(l), child);
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, lines: parseLines(stdout) })));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) })));
   return { child, done };
 }
 

@@ -42,6 +42,9 @@ function cliMessage(message: string): string {
   });
 }
 
+/** How long `stop` waits for the run to reach its checkpoint and end. */
+const STOP_WAIT_MS = 120_000;
+
 interface Globals {
   home?: string;
   json?: boolean;
@@ -121,18 +124,26 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
 export async function main(argv: string[]): Promise<number> {
   let studio: Studio | null = null;
   let out = new Output(argv.includes('--json'));
+  /** Whether commander itself printed the usage error it throws (a parse error), or it came from an action. */
+  let commanderPrinted = false;
   const program = new Command('rnn-studio')
     .description('Train character-level recurrent networks on your own text.')
     .option('--home <dir>', 'data folder (default: RNN_STUDIO_HOME or the per-user app-data folder)')
     .option('--json', 'print one JSON object per line')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => {
+        commanderPrinted = true;
+        write(s);
+      },
+    });
 
   const open = (): ApiClient & Studio => {
     const g = program.opts<Globals>();
     out = new Output(Boolean(g.json));
-    studio ??= Studio.open(resolveHome(g.home));
+    studio ??= Studio.open(resolveHome(g.home), { ownerLabel: `rnn-studio ${program.args[0] ?? ''}`.trim() });
     return studio;
   };
 
@@ -154,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
 
   addTrainOptions(program.command('train <dataset>'))
     .description('train a generator on a dataset id, or on a file or folder (imported first)')
+    .option('--skip-memory-check', 'start even if the run looks too large for the memory available')
     .action(async (dataset: string, flags: TrainFlags) => {
       const api = open();
       let datasetId: number;
@@ -165,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
         out.event({ event: 'imported', datasetId });
         out.say(`Dataset ${datasetId} "${reply.dataset.name}" (${reply.dataset.chars.toLocaleString('en-US')} characters).`);
       }
-      const run = await api.invoke('runs:start', { datasetId, config: configFromFlags(flags) });
+      const run = await api.invoke('runs:start', { datasetId, config: configFromFlags(flags), skipMemoryCheck: flags.skipMemoryCheck === true || undefined });
       return watchRun(api, run.id, out);
     });
 
@@ -173,9 +185,10 @@ export async function main(argv: string[]): Promise<number> {
     .command('resume <run-id>')
     .description('continue a stopped or interrupted run exactly where its last checkpoint left it')
     .option('--max-steps <n>', "the run's new total number of steps", int('--max-steps'))
-    .action(async (id: string, o: { maxSteps?: number }) => {
+    .option('--skip-memory-check', 'resume even if the run looks too large for the memory available')
+    .action(async (id: string, o: { maxSteps?: number; skipMemoryCheck?: boolean }) => {
       const api = open();
-      const run = await api.invoke('runs:resume', { id: idArg('run id')(id), maxSteps: o.maxSteps });
+      const run = await api.invoke('runs:resume', { id: idArg('run id')(id), maxSteps: o.maxSteps, skipMemoryCheck: o.skipMemoryCheck });
       return watchRun(api, run.id, out);
     });
 
@@ -193,8 +206,20 @@ export async function main(argv: string[]): Promise<number> {
       const api = open();
       const requestId = 'cli';
       const streaming = !out.json;
-      const off = streaming ? api.on('sample:chunk', (c) => c.requestId === requestId && process.stdout.write(c.text)) : () => {};
-      if (streaming && o.prime) process.stdout.write(o.prime);
+      // The prime is printed with the first generated text, once the engine has accepted it (and the
+      // parameters): a refused request prints nothing but its error.
+      let primePrinted = !o.prime;
+      const printPrime = () => {
+        if (!primePrinted) process.stdout.write(o.prime!);
+        primePrinted = true;
+      };
+      const off = streaming
+        ? api.on('sample:chunk', (c) => {
+            if (c.requestId !== requestId) return;
+            printPrime();
+            process.stdout.write(c.text);
+          })
+        : () => {};
       const sample = await api.invoke('samples:generate', {
         runId: idArg('run id')(id),
         checkpointId: o.checkpoint,
@@ -202,6 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         params: { length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, prime: o.prime, seed: o.seed },
       });
       off();
+      if (streaming) printPrime();
       if (streaming) process.stdout.write(`\n\n(sample ${sample.id}, step ${sample.step}, seed ${sample.seed})\n`);
       else out.result({ sampleId: sample.id, runId: sample.runId, checkpointId: sample.checkpointId, step: sample.step, seed: sample.seed, params: sample.params, text: sample.text }, () => sample.text);
     });
@@ -249,14 +275,25 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('stop <run-id>')
-    .description('ask the process training a run to stop it (it checkpoints first)')
-    .action(async (id: string) => {
-      const run = await open().invoke('runs:get', { id: idArg('run id')(id) });
-      const pid = open().store.runs.ownerPid(run.id);
-      if (run.status !== 'running' && run.status !== 'paused') throw new ApiError('conflict', `run ${run.id} is ${run.status}, not training`);
-      if (pid === null) throw new ApiError('conflict', `run ${run.id} has no training process`);
-      process.kill(pid, 'SIGINT');
-      out.result({ runId: run.id, signalled: pid }, () => `Asked process ${pid} to stop run ${run.id}.`);
+    .description('ask the process training a run to stop it (it checkpoints first), and wait until it has')
+    .option('--no-wait', 'only ask; do not wait for the run to stop')
+    .action(async (id: string, o: { wait: boolean }) => {
+      const api = open();
+      const runId = idArg('run id')(id);
+      const holder = api.store.runs.holder(runId);
+      // The owner picks the request up between steps (whatever process it is: a terminal, serve, the app).
+      await api.invoke('runs:control', { id: runId, command: 'stop' });
+      const ended = (s: string) => s !== 'running' && s !== 'paused' && s !== 'created';
+      const deadline = Date.now() + STOP_WAIT_MS;
+      let run = api.store.runs.get(runId)!;
+      while (o.wait && !ended(run.status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        run = api.store.runs.get(runId)!;
+      }
+      const who = holder ? `${holder.label} (process ${holder.pid})` : 'its process';
+      out.result({ runId, signalled: holder?.pid ?? null, status: run.status, step: run.step }, () =>
+        ended(run.status) ? `Run ${runId} ${run.status} at step ${run.step}; ${who} goes on.` : `Asked ${who} to stop run ${runId}: it stops after its current step, with a checkpoint.`,
+      );
     });
 
   program
@@ -279,7 +316,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2; // commander already printed the usage error
+      // A usage error: commander printed those it found while parsing; one thrown by an action (a bad id,
+      // an empty text) is printed here. With --json, both are also an {"error", "code"} line.
+      const message = err.message.replace(/^error: /, '').trim();
+      if (!commanderPrinted) out.error(message, 'invalid-request');
+      else if (out.json) out.event({ error: message, code: 'invalid-request' });
+      return 2;
     }
     if (err instanceof ApiError) out.error(cliMessage(err.message), err.code);
     else if (err instanceof DatabaseTooNewError) out.error(err.message, 'database-too-new');

@@ -1,12 +1,19 @@
 // Runs: starts training workers, steers them, and records everything they report in SQLite.
-import { mkdirSync } from 'node:fs';
+// A run has exactly one owner, claimed atomically in SQLite; a checkpoint is recorded before older ones
+// are pruned; a stop can be asked of whichever process trains a run; and nothing a worker reports, nor a
+// full disk, can take the process down.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiError, type ApiEvents, type RunCommand } from '../../shared/api.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
 import type { RunStatus, RunSummary } from '../../shared/types.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
+import type { Owner } from '../db/owners.ts';
 import { randomSeed } from '../engine/rng.ts';
+import { faultPoint } from '../engine/faults.ts';
+import { storageError } from './storage.ts';
 import { EngineWorker } from './engine-host.ts';
 import { homePaths } from './home.ts';
 
@@ -16,15 +23,22 @@ interface ActiveRun {
   worker: EngineWorker;
   done: Promise<RunSummary>;
   lastProgressWrite: number;
+  /** Ends the run at once with this status and message (no further checkpoint). */
+  abort(status: RunStatus, error: string): void;
 }
+
+/** How often a training process looks for stop requests from other processes (`rnn-studio stop`). */
+const STOP_POLL_MS = 500;
 
 export class RunManager {
   private readonly active = new Map<number, ActiveRun>();
+  private stopPoll: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly home: string,
     private readonly store: Store,
     private readonly emit: Emit,
+    private readonly owner: Owner,
   ) {}
 
   isActive(id: number): boolean {
@@ -64,75 +78,150 @@ export class RunManager {
         `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
       );
     }
-    const id = this.store.runs.insert(datasetId, config);
+    const id = this.store.runs.insert(datasetId, config, this.owner);
     this.launch(id, config, null, null);
     return this.require(id);
   }
 
+  /** "run 2 is being trained by rnn-studio resume (process 1234)". */
+  private heldBy(id: number, holder: { pid: number; label: string }): string {
+    return `run ${id} is being trained by ${holder.label} (process ${holder.pid}); stop it there, or with: rnn-studio stop ${id}`;
+  }
+
   resume(id: number, maxSteps: number | undefined): RunSummary {
     const run = this.require(id);
-    if (this.active.has(id)) throw new ApiError('conflict', `run ${id} is already training`);
-    if (run.status === 'running' || run.status === 'paused' || run.status === 'created') {
-      throw new ApiError('conflict', `run ${id} is being trained by another RNN Studio process`);
-    }
-    const checkpoint = this.store.checkpoints.latest(id);
-    if (!checkpoint) throw new ApiError('bad-input', `run ${id} has no checkpoint to resume from; start a new run instead`);
+    if (this.active.has(id)) throw new ApiError('conflict', `run ${id} is already training in this window`);
+    const checkpoints = this.store.checkpoints.forRun(id).reverse(); // newest first
+    if (checkpoints.length === 0) throw new ApiError('bad-input', `run ${id} has no checkpoint to resume from; start a new run instead`);
+    const newest = checkpoints[0];
     const total = maxSteps ?? run.totalSteps ?? run.config.train.maxSteps;
-    if (total !== null && total <= checkpoint.step) {
-      throw new ApiError('bad-input', `run ${id} is already at step ${checkpoint.step} of ${total}; pass --max-steps above ${checkpoint.step} to train it further`);
+    if (total !== null && total <= newest.step) {
+      throw new ApiError('bad-input', `run ${id} is already at step ${newest.step} of ${total}; pass --max-steps above ${newest.step} to train it further`);
     }
+    const holder = this.store.runs.acquire(id, this.owner, true);
+    if (holder) throw new ApiError('conflict', this.heldBy(id, holder));
     const config: RunConfig = maxSteps ? { ...run.config, train: { ...run.config.train, maxSteps } } : run.config;
-    // Continue exactly from the checkpoint: what was recorded after it never happened.
+    // The worker loads the newest intact checkpoint of these; the record rewinds to it when it is ready.
+    this.launch(id, config, checkpoints.map((c) => c.path), maxSteps ?? null);
+    return this.require(id);
+  }
+
+  /**
+   * Continue exactly from the checkpoint the worker loaded: what was recorded after it never happened,
+   * and newer checkpoints it passed over as damaged or missing are dropped with their files.
+   */
+  private rewind(id: number, step: number, skipped: string[]): void {
+    const after = this.store.checkpoints.forRun(id).filter((c) => c.step > step || skipped.includes(c.path));
+    const loaded = this.store.checkpoints.forRun(id).find((c) => c.step === step && !skipped.includes(c.path));
     this.store.transaction(() => {
-      this.store.metrics.deleteAfter(id, checkpoint.step);
-      this.store.samples.deleteTrainingAfter(id, checkpoint.step);
-      this.store.checkpoints.deleteAfter(id, checkpoint.step);
-      this.store.evaluations.deleteValidationAfter(id, checkpoint.step);
-      this.store.runs.updateProgress(id, { step: checkpoint.step, epoch: checkpoint.epoch, lastTrainLoss: checkpoint.trainLoss });
+      this.store.metrics.deleteAfter(id, step);
+      this.store.samples.deleteTrainingAfter(id, step);
+      this.store.checkpoints.deleteIds(after.map((c) => c.id));
+      this.store.evaluations.deleteValidationAfter(id, step);
+      this.store.runs.updateProgress(id, { step, epoch: loaded?.epoch ?? 0, lastTrainLoss: loaded?.trainLoss ?? null });
       this.store.runs.recomputeBest(id);
     });
-    this.launch(id, config, checkpoint.path, maxSteps ?? null);
-    return this.require(id);
+    for (const c of after) rmSync(c.path, { force: true });
+    // Files no row names (a checkpoint written just before a crash, never recorded) go too.
+    const known = new Set(this.store.checkpoints.forRun(id).map((c) => c.path));
+    const dir = homePaths(this.home).runCheckpoints(id);
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.endsWith('.ckpt') && !known.has(path)) rmSync(path, { force: true });
+    }
+  }
+
+  /** Keeps the newest keepCheckpoints checkpoints and the one with the best validation loss. */
+  private prune(id: number, keep: number): void {
+    const all = this.store.checkpoints.forRun(id);
+    const best = all.filter((c) => c.valLoss !== null).sort((a, b) => a.valLoss! - b.valLoss! || b.step - a.step)[0];
+    const newest = new Set(all.slice(-keep).map((c) => c.id));
+    const old = all.filter((c) => !newest.has(c.id) && c.id !== best?.id);
+    if (old.length === 0) return;
+    this.store.transaction(() => this.store.checkpoints.deleteIds(old.map((c) => c.id)));
+    faultPoint('checkpoint:after-prune-rows');
+    for (const c of old) rmSync(c.path, { force: true });
+    faultPoint('checkpoint:after-prune');
   }
 
   control(id: number, command: RunCommand, lr?: number): RunSummary {
     const run = this.active.get(id);
     if (!run) {
-      this.require(id);
-      throw new ApiError('conflict', `run ${id} is not training in this process`);
+      const summary = this.require(id);
+      const holder = this.store.runs.holder(id);
+      if (!holder) throw new ApiError('conflict', `run ${id} is ${summary.status}, not training`);
+      // Another process trains it: a stop is asked through the database, and that process alone acts.
+      if (command === 'stop') {
+        this.store.runs.requestStop(id);
+        return summary;
+      }
+      throw new ApiError('conflict', `${this.heldBy(id, holder)}; only a stop can be asked from here`);
     }
     run.worker.send(command === 'set-learning-rate' ? { type: command, lr: lr! } : { type: command });
     return this.require(id);
   }
 
-  private launch(id: number, config: RunConfig, resumeFrom: string | null, maxSteps: number | null): void {
+  private launch(id: number, config: RunConfig, resumeFrom: string[] | null, maxSteps: number | null): void {
     const content = this.store.datasets.content(this.require(id).datasetId)!;
     const checkpointDir = homePaths(this.home).runCheckpoints(id);
-    mkdirSync(checkpointDir, { recursive: true });
+    try {
+      mkdirSync(checkpointDir, { recursive: true });
+    } catch (err) {
+      this.store.runs.setStatus(id, 'failed', (err as Error).message);
+      throw storageError(err, this.home) ?? err;
+    }
     let settle!: (run: RunSummary) => void;
     const done = new Promise<RunSummary>((resolve) => (settle = resolve));
     const finish = (status: RunStatus, error: string | null) => {
-      if (!this.active.has(id)) return;
-      this.store.runs.setStatus(id, status, error);
-      const entry = this.active.get(id)!;
+      const entry = this.active.get(id);
+      if (!entry) return;
       this.active.delete(id);
+      if (this.active.size === 0 && this.stopPoll) {
+        clearInterval(this.stopPoll);
+        this.stopPoll = null;
+      }
       void entry.worker.terminate();
+      try {
+        this.store.runs.setStatus(id, status, error);
+      } catch {
+        // The database cannot be written (a full disk): once this process ends, the run shows as
+        // interrupted and resumes from its last checkpoint.
+      }
       this.emit('run:status', { runId: id, status, error });
-      settle(this.require(id));
+      settle(this.store.runs.get(id) ?? this.require(id));
     };
     const worker = new EngineWorker(
-      (event) => this.onEvent(id, config, event, finish),
+      (event) => {
+        try {
+          this.onEvent(id, config, event, finish);
+        } catch (err) {
+          // Recording what the worker reported failed (e.g. SQLITE_FULL): end the run, never the process.
+          const explained = storageError(err, this.home);
+          finish('failed', `${explained?.message ?? (err as Error).message}; the run's last recorded checkpoint is kept: resume it once that is fixed`);
+        }
+      },
       (message) => finish('failed', message),
     );
-    this.active.set(id, { worker, done, lastProgressWrite: 0 });
+    this.active.set(id, { worker, done, lastProgressWrite: 0, abort: finish });
+    this.stopPoll ??= setInterval(() => this.pollStopRequests(), STOP_POLL_MS).unref();
     worker.send({ type: 'start', runId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, checkpointDir, resumeFrom, maxSteps });
+  }
+
+  /** Stop requests other processes left in the database for runs this process trains. */
+  private pollStopRequests(): void {
+    try {
+      for (const id of this.store.runs.takeStopRequests([...this.active.keys()], this.owner)) this.active.get(id)?.worker.send({ type: 'stop' });
+    } catch {
+      // The database is busy or cannot be written: ask again at the next tick.
+    }
   }
 
   private onEvent(id: number, config: RunConfig, e: WorkerEvent, finish: (s: RunStatus, error: string | null) => void): void {
     const store = this.store;
     switch (e.type) {
       case 'ready':
-        store.runs.claim(id, e.backend, e.parameters, e.totalSteps, config);
+        if (e.resumedFrom !== null) this.rewind(id, e.startStep, e.skipped.map((s) => s.path));
+        store.runs.markRunning(id, e.backend, e.parameters, e.totalSteps, config);
         this.emit('run:ready', { runId: id, backend: e.backend, parameters: e.parameters, totalSteps: e.totalSteps, startStep: e.startStep, notes: e.notes });
         this.emit('run:status', { runId: id, status: 'running', error: null });
         break;
@@ -160,12 +249,14 @@ export class RunManager {
         break;
       }
       case 'checkpoint': {
+        // The file is in place (temp, fsync, rename): record it, and only then prune older ones.
         const checkpointId = store.transaction(() => {
-          for (const path of e.removed) store.checkpoints.deleteByPath(id, path);
           const cid = store.checkpoints.insert({ runId: id, step: e.step, epoch: e.epoch, path: e.path, bytes: e.bytes, reason: e.reason, trainLoss: e.trainLoss, valLoss: e.valLoss });
           store.runs.updateProgress(id, { step: e.step, epoch: e.epoch, lastTrainLoss: e.trainLoss, trainSeconds: e.trainSeconds });
           return cid;
         });
+        faultPoint('checkpoint:after-row');
+        this.prune(id, config.train.keepCheckpoints);
         this.emit('run:checkpoint', { runId: id, checkpoint: store.checkpoints.get(checkpointId)! });
         break;
       }

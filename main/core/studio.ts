@@ -1,7 +1,7 @@
 // The core behind the API contract: one Studio per data home. Every transport (Electron IPC, the
 // WebSocket bridge, the CLI) calls `invoke`, which validates the request against its schema first.
 import { EventEmitter } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import {
@@ -18,11 +18,15 @@ import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
 import { RunConfigSchema, SampleParamsSchema } from '../../shared/config.ts';
 import type { BackendName } from '../../shared/types.ts';
 import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
+import { thisProcess } from '../db/owners.ts';
+import { sweepTempFiles } from '../engine/files.ts';
+import { storageError } from './storage.ts';
 import { homePaths } from './home.ts';
 import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from './importer.ts';
 import { readLabelled } from '../engine/labelled-data.ts';
 import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
+import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
@@ -40,6 +44,58 @@ function warmUpValidators(): void {
   SampleParamsSchema.safeParse({});
 }
 
+export interface StudioOptions extends OpenOptions {
+  /** How other processes name this one when it trains a run they want: "rnn-studio serve", "the desktop app". */
+  ownerLabel?: string;
+}
+
+/** The data folder must be a folder we can create and write; otherwise say which and what to do. */
+function prepareHome(home: string): void {
+  let isDir: boolean | null = null;
+  try {
+    isDir = statSync(home).isDirectory();
+  } catch {
+    // Absent: created below.
+  }
+  if (isDir === false) throw new ApiError('storage', `the data folder ${home} is a file, not a folder: choose another data folder with --home or RNN_STUDIO_HOME`);
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch (err) {
+    throw new ApiError('storage', `cannot create the data folder ${home} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another with --home or RNN_STUDIO_HOME`);
+  }
+}
+
+function openStore(home: string, options: OpenOptions): Store {
+  try {
+    return Store.open(homePaths(home).database, options);
+  } catch (err) {
+    const explained = storageError(err, home);
+    if (explained) throw new ApiError('storage', `cannot open the database ${homePaths(home).database}: ${explained.message}`);
+    throw err;
+  }
+}
+
+/** An upload not imported within this time was abandoned (its page closed, its server killed). */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+/** Temp files of processes that died mid-write (a crash, a kill, a full disk), and abandoned uploads. */
+function sweepLeftovers(home: string): void {
+  const paths = homePaths(home);
+  const each = (dir: string, fn: (name: string) => void) => {
+    try {
+      for (const name of readdirSync(dir)) fn(name);
+    } catch {
+      // Not there yet, or not ours to change: nothing to sweep.
+    }
+  };
+  sweepTempFiles(paths.datasets);
+  each(paths.runs, (run) => sweepTempFiles(paths.runCheckpoints(Number(run))));
+  each(join(home, 'uploads'), (name) => {
+    const dir = join(home, 'uploads', name);
+    if (Date.now() - statSync(dir).mtimeMs > STALE_UPLOAD_MS) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 type Handlers = { [C in Channel]: (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>> };
 
 export class Studio implements ApiClient {
@@ -51,21 +107,22 @@ export class Studio implements ApiClient {
   private backend: BackendName | null = null;
   private readonly handlers: Handlers;
 
-  private constructor(readonly home: string, options: OpenOptions) {
-    mkdirSync(home, { recursive: true });
-    this.store = Store.open(homePaths(home).database, options);
+  private constructor(readonly home: string, options: StudioOptions) {
+    prepareHome(home);
+    this.store = openStore(home, options);
+    sweepLeftovers(home);
     const emit = <E extends EventName>(event: E, payload: ApiEvents[E]) => {
       if (event === 'run:ready') this.backend = (payload as ApiEvents['run:ready']).backend;
       this.events.emit(event, payload);
     };
-    this.runs = new RunManager(home, this.store, emit);
+    this.runs = new RunManager(home, this.store, emit, thisProcess(options.ownerLabel));
     this.jobs = new EngineJobs(this.store, emit);
     this.uploads = new UploadArea(join(home, 'uploads'));
     this.handlers = this.createHandlers();
     warmUpValidators();
   }
 
-  static open(home: string, options: OpenOptions = {}): Studio {
+  static open(home: string, options: StudioOptions = {}): Studio {
     return new Studio(home, options);
   }
 
@@ -142,9 +199,16 @@ export class Studio implements ApiClient {
           if (req.uploadId) this.uploads.remove(req.uploadId);
         }
       },
-      'runs:start': ({ datasetId, config }) => this.runs.start(datasetId, config),
+      'runs:start': ({ datasetId, config, skipMemoryCheck }) => {
+        if (!skipMemoryCheck) this.checkMemory(datasetId, config);
+        return this.runs.start(datasetId, config);
+      },
       'runs:estimate': ({ datasetId, config }) => this.jobs.estimate(datasetId, config),
-      'runs:resume': ({ id, maxSteps }) => this.runs.resume(id, maxSteps),
+      'runs:resume': ({ id, maxSteps, skipMemoryCheck }) => {
+        const resumed = store.runs.get(id);
+        if (resumed && !skipMemoryCheck) this.checkMemory(resumed.datasetId, resumed.config);
+        return this.runs.resume(id, maxSteps);
+      },
       'runs:control': ({ id, command, lr }) => this.runs.control(id, command, lr),
       'runs:delete': ({ id }) => {
         run(id);
@@ -177,6 +241,18 @@ export class Studio implements ApiClient {
     rmSync(homePaths(this.home).runDir(id), { recursive: true, force: true });
   }
 
+  /**
+   * Refuses a config whose peak memory would not fit in what this machine has available. A missing
+   * dataset or an invalid config is left for runs:start to report.
+   */
+  private checkMemory(datasetId: number, input: unknown): void {
+    const dataset = this.store.datasets.get(datasetId);
+    const content = this.store.datasets.content(datasetId);
+    const parsed = RunConfigSchema.safeParse(input ?? {});
+    if (!dataset || !content || !parsed.success) return;
+    assertMemoryFits(memoryNeedsOf(dataset, content, parsed.data));
+  }
+
   /** Replaces a handler: the desktop app brings its own native dialogs. */
   override<C extends Channel>(channel: C, handler: (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>>): void {
     (this.handlers as Record<Channel, unknown>)[channel] = handler;
@@ -189,12 +265,18 @@ export class Studio implements ApiClient {
 
   /** Validates `request` against the channel's schema, then runs the handler. */
   async invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
-    const schema = RequestSchemas[channel];
+    // An own property only: `toString`, `__proto__` or `constructor` are no channels.
+    const schema = Object.hasOwn(RequestSchemas, channel) ? RequestSchemas[channel] : undefined;
     if (!schema) throw new ApiError('invalid-request', `unknown channel "${String(channel)}"`);
     const parsed = schema.safeParse(request ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', `${channel}: ${describeZodError(parsed.error)}`);
     const handler = this.handlers[channel] as (r: unknown) => ReplyOf<C> | Promise<ReplyOf<C>>;
-    return handler(parsed.data);
+    try {
+      return await handler(parsed.data);
+    } catch (err) {
+      // A full disk or a read-only folder, wherever it was met: say so, naming the folder.
+      throw storageError(err, this.home, this.store.readOnlyBecause) ?? err;
+    }
   }
 
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {

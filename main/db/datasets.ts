@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { CharCount, Dataset, DatasetDetail, LengthStats } from '../../shared/types.ts';
+import { toAbsolute, toStored } from './stored-paths.ts';
 
 interface Row {
   id: number;
@@ -57,8 +58,12 @@ function toDataset(r: Row): Dataset {
   };
 }
 
+/** Datasets; the stored content's path is kept relative to the data folder and handed out absolute. */
 export class DatasetTable {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly home: string,
+  ) {}
 
   insert(d: NewDataset): number {
     const info = this.db
@@ -70,6 +75,7 @@ export class DatasetTable {
       )
       .run({
         ...d,
+        contentPath: toStored(this.home, d.contentPath),
         labels: d.labels ? JSON.stringify(d.labels) : null,
         lengths: d.lengths ? JSON.stringify(d.lengths) : null,
         vocab: JSON.stringify(d.vocab),
@@ -103,7 +109,7 @@ export class DatasetTable {
       | undefined;
     if (!row) return null;
     const labels = row.labels ? (JSON.parse(row.labels) as Array<{ label: string }>).map((l) => l.label) : null;
-    return { contentPath: row.content_path, vocab: JSON.parse(row.vocab) as string[], kind: row.kind, labels };
+    return { contentPath: toAbsolute(this.home, row.content_path), vocab: JSON.parse(row.vocab) as string[], kind: row.kind, labels };
   }
 
   /** Another dataset with the same content and charset cap (importing twice returns it). */
@@ -115,7 +121,7 @@ export class DatasetTable {
   }
 
   countWithContent(contentPath: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM datasets WHERE content_path = ?').get(contentPath) as { n: number }).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM datasets WHERE content_path = ?').get(toStored(this.home, contentPath)) as { n: number }).n;
   }
 
   delete(id: number): void {

@@ -1,5 +1,8 @@
 // The only module that opens SQLite. WAL mode, foreign keys on, migrations applied on open.
 import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { migrate } from './migrate.ts';
 import { DatasetTable } from './datasets.ts';
 import { RunTable } from './runs.ts';
@@ -24,18 +27,29 @@ export class Store {
   readonly samples: SampleTable;
   readonly evaluations: EvaluationTable;
 
-  private constructor(private readonly db: Database.Database) {
-    this.datasets = new DatasetTable(db);
+  private constructor(
+    private readonly db: Database.Database,
+    home: string,
+    /**
+     * Set when the data folder cannot be written (read-only, or a full disk): the database was opened from
+     * a copy in `dir`, for reading only, because of `why`.
+     */
+    private readonly snapshot: { dir: string; why: Error } | null = null,
+  ) {
+    this.datasets = new DatasetTable(db, home);
     this.runs = new RunTable(db);
     this.metrics = new MetricTable(db);
-    this.checkpoints = new CheckpointTable(db);
+    this.checkpoints = new CheckpointTable(db, home);
     this.samples = new SampleTable(db);
     this.evaluations = new EvaluationTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {
-    const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+    const home = dirname(resolve(file));
+    let db: Database.Database | null = null;
     try {
+      db = new Database(file, binding);
       db.pragma('journal_mode = WAL');
       // With WAL, NORMAL syncs at checkpoints rather than every commit: still safe against corruption,
       // and a metric point no longer waits on the disk (fsyncs stalled the UI's event loop ~100 ms).
@@ -43,16 +57,55 @@ export class Store {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       migrate(db, file);
+      return new Store(db, home);
     } catch (err) {
-      db.close();
+      db?.close();
+      const code = (err as { code?: string }).code ?? '';
+      // A read-only folder, or a disk too full for SQLite's shared-memory file: what is recorded can still be read.
+      const cannotWrite = /^SQLITE_(CANTOPEN|READONLY|FULL|IOERR)/.test(code);
+      if (!cannotWrite || !existsSync(file)) throw err;
+      return Store.openSnapshot(file, home, binding, err as Error);
+    }
+  }
+
+  /**
+   * A database in a read-only folder (SQLite's WAL needs to write beside it even to read): read a copy,
+   * opened read-only so every write says the folder cannot be written rather than vanishing.
+   */
+  private static openSnapshot(file: string, home: string, binding: Database.Options, why: Error): Store {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-studio-readonly-'));
+    const copy = join(dir, 'rnn-studio.sqlite');
+    try {
+      copyFileSync(file, copy);
+      if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+      const upgrade = new Database(copy, binding);
+      try {
+        migrate(upgrade, file);
+      } finally {
+        upgrade.close();
+      }
+      const db = new Database(copy, { ...binding, readonly: true });
+      db.pragma('foreign_keys = ON');
+      return new Store(db, home, { dir, why });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    return new Store(db);
+  }
+
+  /** Why this store only reads (the data folder cannot be written), or null when it writes. */
+  get readOnlyBecause(): Error | null {
+    return this.snapshot?.why ?? null;
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /** SQLite's own check of the whole file: 'ok', or what is damaged. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
   }
 
   schemaVersion(): number {
@@ -61,5 +114,6 @@ export class Store {
 
   close(): void {
     this.db.close();
+    if (this.snapshot) rmSync(this.snapshot.dir, { recursive: true, force: true });
   }
 }

@@ -4,8 +4,10 @@
 import type { Database } from 'better-sqlite3';
 import { up as v1 } from './migrations/001-initial.ts';
 import { up as v2 } from './migrations/002-classifiers.ts';
+import { up as v3 } from './migrations/003-owners-and-relative-paths.ts';
 
-const MIGRATIONS: Array<(db: Database) => void> = [v1, v2];
+/** One per schema version; `file` is the database's path (its folder is the data folder). */
+const MIGRATIONS: Array<(db: Database, file: string) => void> = [v1, v2, v3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class DatabaseTooNewError extends Error {
@@ -21,7 +23,7 @@ export function migrate(db: Database, file: string): void {
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     db.transaction(() => {
-      MIGRATIONS[version - 1](db);
+      MIGRATIONS[version - 1](db, file);
       db.pragma(`user_version = ${version}`);
     })();
   }

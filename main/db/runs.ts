@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { RunConfigSchema, type RunConfig, type Task } from '../../shared/config.ts';
 import type { BackendName, RunStatus, RunSummary } from '../../shared/types.ts';
+import { ownerAlive, type Owner } from './owners.ts';
 
 interface Row {
   id: number;
@@ -11,6 +12,9 @@ interface Row {
   backend: BackendName | null;
   status: RunStatus;
   pid: number | null;
+  owner_started: string | null;
+  owner_label: string | null;
+  stop_requested: number;
   step: number;
   total_steps: number | null;
   epoch: number;
@@ -25,20 +29,11 @@ interface Row {
   finished_at: string | null;
 }
 
-/** A run is live while the process that trains it is; a dead owner means the run was interrupted. */
-function ownerAlive(pid: number | null): boolean {
-  if (pid === null) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const LIVE: readonly RunStatus[] = ['created', 'running', 'paused'];
 
+/** A run is live while the process that trains it is; a dead owner means the run was interrupted. */
 function toRun(r: Row): RunSummary {
-  const live = r.status === 'running' || r.status === 'paused' || r.status === 'created';
+  const live = LIVE.includes(r.status);
   return {
     id: r.id,
     datasetId: r.dataset_id,
@@ -46,7 +41,7 @@ function toRun(r: Row): RunSummary {
     task: r.task,
     config: RunConfigSchema.parse(JSON.parse(r.config)),
     backend: r.backend,
-    status: live && !ownerAlive(r.pid) ? 'interrupted' : r.status,
+    status: live && !ownerAlive(r.pid, r.owner_started) ? 'interrupted' : r.status,
     step: r.step,
     totalSteps: r.total_steps,
     epoch: r.epoch,
@@ -73,15 +68,80 @@ export interface RunProgress {
   trainSeconds?: number;
 }
 
+/** The process holding a run that another wanted. */
+export interface RunHolder {
+  pid: number;
+  label: string;
+  since: string;
+}
+
 export class RunTable {
   constructor(private readonly db: Database) {}
 
-  insert(datasetId: number, config: RunConfig): number {
+  /** A new run, owned by `owner` from the start. */
+  insert(datasetId: number, config: RunConfig, owner: Owner): number {
     const now = new Date().toISOString();
     const info = this.db
-      .prepare(`INSERT INTO runs (dataset_id, task, config, status, pid, created_at, updated_at) VALUES (?, ?, ?, 'created', ?, ?, ?)`)
-      .run(datasetId, config.task, JSON.stringify(config), process.pid, now, now);
+      .prepare(
+        `INSERT INTO runs (dataset_id, task, config, status, pid, owner_started, owner_label, created_at, updated_at)
+         VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
+      )
+      .run(datasetId, config.task, JSON.stringify(config), owner.pid, owner.started, owner.label, now, now);
     return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * Makes `owner` the one process training run `id`, atomically (an IMMEDIATE transaction: two processes
+   * asking at once are served one after the other). Returns null when it now holds the run, or the live
+   * process that already does. `staleHere`: the row names this very process, which no longer trains it.
+   */
+  acquire(id: number, owner: Owner, staleHere: boolean): RunHolder | null {
+    return this.db
+      .transaction((): RunHolder | null => {
+        const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, updated_at FROM runs WHERE id = ?').get(id) as
+          | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'updated_at'>
+          | undefined;
+        if (!r) return null;
+        const mine = r.pid === owner.pid && (r.owner_started === null || r.owner_started === owner.started);
+        if (LIVE.includes(r.status) && ownerAlive(r.pid, r.owner_started) && !(mine && staleHere)) {
+          return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
+        }
+        this.db
+          .prepare(
+            `UPDATE runs SET status = 'created', pid = ?, owner_started = ?, owner_label = ?, stop_requested = 0, error = NULL,
+               updated_at = ? WHERE id = ?`,
+          )
+          .run(owner.pid, owner.started, owner.label, new Date().toISOString(), id);
+        return null;
+      })
+      .immediate();
+  }
+
+  /** Asks whichever process trains run `id` to stop it (it looks for this between steps). */
+  requestStop(id: number): void {
+    this.db.prepare('UPDATE runs SET stop_requested = 1 WHERE id = ?').run(id);
+  }
+
+  /** The runs among `ids` (trained here by `owner`) that were asked to stop; the requests are taken. */
+  takeStopRequests(ids: number[], owner: Owner): number[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .transaction(() => {
+        const marks = ids.map(() => '?').join(', ');
+        const found = (this.db.prepare(`SELECT id FROM runs WHERE stop_requested = 1 AND pid = ? AND id IN (${marks})`).all(owner.pid, ...ids) as Array<{ id: number }>).map((r) => r.id);
+        if (found.length) this.db.prepare(`UPDATE runs SET stop_requested = 0 WHERE id IN (${found.map(() => '?').join(', ')})`).run(...found);
+        return found;
+      })
+      .immediate();
+  }
+
+  /** The process training run `id`, while one does. */
+  holder(id: number): RunHolder | null {
+    const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, updated_at FROM runs WHERE id = ?').get(id) as
+      | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'updated_at'>
+      | undefined;
+    if (!r || !LIVE.includes(r.status) || !ownerAlive(r.pid, r.owner_started)) return null;
+    return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
   }
 
   get(id: number): RunSummary | null {
@@ -101,15 +161,15 @@ export class RunTable {
     return (this.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as Array<{ id: number }>).map((r) => r.id);
   }
 
-  /** Marks the run as trained by this process from now on. */
-  claim(id: number, backend: BackendName, parameters: number, totalSteps: number, config: RunConfig): void {
+  /** The run's worker is ready: it trains from now on (its owner was set by insert or acquire). */
+  markRunning(id: number, backend: BackendName, parameters: number, totalSteps: number, config: RunConfig): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `UPDATE runs SET status = 'running', pid = ?, backend = ?, parameters = ?, total_steps = ?, config = ?, error = NULL,
+        `UPDATE runs SET status = 'running', backend = ?, parameters = ?, total_steps = ?, config = ?, error = NULL,
            finished_at = NULL, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
       )
-      .run(process.pid, backend, parameters, totalSteps, JSON.stringify(config), now, now, id);
+      .run(backend, parameters, totalSteps, JSON.stringify(config), now, now, id);
   }
 
   setStatus(id: number, status: RunStatus, error: string | null = null): void {
@@ -118,9 +178,10 @@ export class RunTable {
     this.db
       .prepare(
         `UPDATE runs SET status = ?, error = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
-           pid = CASE WHEN ? THEN NULL ELSE pid END WHERE id = ?`,
+           pid = CASE WHEN ? THEN NULL ELSE pid END, owner_started = CASE WHEN ? THEN NULL ELSE owner_started END,
+           stop_requested = CASE WHEN ? THEN 0 ELSE stop_requested END WHERE id = ?`,
       )
-      .run(status, error, now, ended ? 1 : 0, now, ended ? 1 : 0, id);
+      .run(status, error, now, ended ? 1 : 0, now, ended ? 1 : 0, ended ? 1 : 0, ended ? 1 : 0, id);
   }
 
   updateProgress(id: number, p: RunProgress): void {
@@ -136,11 +197,6 @@ export class RunTable {
   /** Lowers best_val_loss only when the new value is better. */
   offerValLoss(id: number, valLoss: number): void {
     this.db.prepare('UPDATE runs SET best_val_loss = MIN(COALESCE(best_val_loss, ?), ?) WHERE id = ?').run(valLoss, valLoss, id);
-  }
-
-  ownerPid(id: number): number | null {
-    const row = this.db.prepare('SELECT pid FROM runs WHERE id = ?').get(id) as { pid: number | null } | undefined;
-    return row?.pid ?? null;
   }
 
   /** After a rewind to a checkpoint: the best validation loss of the metric points that remain. */

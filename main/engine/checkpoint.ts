@@ -1,13 +1,23 @@
 // Checkpoints: everything a run needs to continue exactly — weights, optimizer state, step, epoch, data
 // position, RNG state, vocabulary and config — in one file, written atomically (temp file, fsync,
-// rename, fsync of the folder) so a crash mid-write never leaves a torn checkpoint behind.
-// Layout: "RNNCKPT1" · uint32 LE header length · JSON header · zero padding to 4 bytes · float32 LE data.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// rename, fsync of the folder) so a crash mid-write never leaves a torn checkpoint behind, and ending in
+// a SHA-256 of everything before it, so a truncated or damaged file is refused rather than loaded.
+// Layout: "RNNCKPT2" · uint32 LE header length · JSON header · zero padding to 4 bytes · float32 LE data
+// · SHA-256 of all the preceding bytes (32 bytes). Format 1 ("RNNCKPT1", no checksum) still loads.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { RunConfigSchema, type RunConfig } from '../../shared/config.ts';
+import { writeFileAtomic } from './files.ts';
 
-const MAGIC = 'RNNCKPT1';
-export const CHECKPOINT_FORMAT = 1;
+const MAGIC_V1 = 'RNNCKPT1';
+const MAGIC = 'RNNCKPT2';
+const CHECKSUM_BYTES = 32;
+export const CHECKPOINT_FORMAT = 2;
+
+/** A checkpoint file that is missing, truncated or damaged: the message says which and where. */
+export class CheckpointCorruptError extends Error {
+  override name = 'CheckpointCorruptError';
+}
 
 export interface CheckpointState {
   config: RunConfig;
@@ -55,27 +65,42 @@ export function encodeCheckpoint(state: CheckpointState): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const headerEnd = 8 + 4 + json.length;
   const dataStart = Math.ceil(headerEnd / 4) * 4;
-  const out = Buffer.alloc(dataStart + offset * 4);
+  const dataEnd = dataStart + offset * 4;
+  const out = Buffer.alloc(dataEnd + CHECKSUM_BYTES);
   out.write(MAGIC, 0, 'latin1');
   out.writeUInt32LE(json.length, 8);
   json.copy(out, 12);
   const floats = new Float32Array(out.buffer, out.byteOffset + dataStart, offset);
-  for (const [name, t] of tensors) floats.set(t.data, entries.find((e) => e.name === name)!.offset);
+  let i = 0;
+  for (const t of tensors.values()) floats.set(t.data, entries[i++].offset);
+  createHash('sha256').update(out.subarray(0, dataEnd)).digest().copy(out, dataEnd);
   return out;
 }
 
 export function decodeCheckpoint(buf: Buffer, path: string): CheckpointState {
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) {
-    throw new Error(`${path}: not an RNN Studio checkpoint`);
+  const magic = buf.length < 12 ? '' : buf.toString('latin1', 0, 8);
+  if (magic !== MAGIC && magic !== MAGIC_V1) {
+    throw new CheckpointCorruptError(`${path}: not an RNN Studio checkpoint (${buf.length < 12 ? `only ${buf.length} bytes` : 'wrong signature'})`);
   }
+  const checked = magic === MAGIC;
   const length = buf.readUInt32LE(8);
-  const header = JSON.parse(buf.toString('utf8', 12, 12 + length)) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + length)) as Header;
+  } catch {
+    throw new CheckpointCorruptError(`${path}: the checkpoint's header is damaged${buf.length < 12 + length ? ' (the file is truncated)' : ''}`);
+  }
   if (header.format > CHECKPOINT_FORMAT) {
     throw new Error(`${path}: checkpoint format ${header.format} is newer than this RNN Studio understands (${CHECKPOINT_FORMAT})`);
   }
   const dataStart = Math.ceil((12 + length) / 4) * 4;
   const total = header.tensors.reduce((n, t) => n + t.length, 0);
-  if (buf.length < dataStart + total * 4) throw new Error(`${path}: checkpoint is truncated`);
+  const dataEnd = dataStart + total * 4;
+  const expected = dataEnd + (checked ? CHECKSUM_BYTES : 0);
+  if (buf.length < expected) throw new CheckpointCorruptError(`${path}: the checkpoint is truncated (${buf.length} of ${expected} bytes)`);
+  if (checked && !createHash('sha256').update(buf.subarray(0, dataEnd)).digest().equals(buf.subarray(dataEnd, dataEnd + CHECKSUM_BYTES))) {
+    throw new CheckpointCorruptError(`${path}: the checkpoint is damaged (its checksum does not match its contents)`);
+  }
   // Copy so the floats are aligned and independent of the file buffer.
   const floats = new Float32Array(total);
   Buffer.from(floats.buffer).set(buf.subarray(dataStart, dataStart + total * 4));
@@ -85,41 +110,42 @@ export function decodeCheckpoint(buf: Buffer, path: string): CheckpointState {
   return { ...rest, labels: rest.labels ?? null, badEpochs: rest.badEpochs ?? 0, config: RunConfigSchema.parse(rest.config), tensors };
 }
 
-/** Writes `data` to `path` so that readers see the old file or the whole new one, never a torn one. */
-export function writeFileAtomic(path: string, data: Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const dirFd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // Some platforms (Windows) cannot fsync a folder; the rename itself is still atomic.
-  }
-}
-
 export function saveCheckpoint(path: string, state: CheckpointState): number {
   const buf = encodeCheckpoint(state);
-  writeFileAtomic(path, buf);
+  writeFileAtomic(path, buf, 'checkpoint');
   return buf.length;
 }
 
 export function loadCheckpoint(path: string): CheckpointState {
-  return decodeCheckpoint(readFileSync(path), path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointCorruptError(`${path}: the checkpoint file is missing`);
+    throw err;
+  }
+  return decodeCheckpoint(buf, path);
+}
+
+/** Why a checkpoint was passed over when loading fell back to an older one. */
+export interface SkippedCheckpoint {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Loads the first intact checkpoint of `paths` (newest first): a missing, truncated or damaged one is
+ * passed over, and said so. Throws when none is intact.
+ */
+export function loadFirstIntact(paths: string[]): { path: string; state: CheckpointState; skipped: SkippedCheckpoint[] } {
+  const skipped: SkippedCheckpoint[] = [];
+  for (const path of paths) {
+    try {
+      return { path, state: loadCheckpoint(path), skipped };
+    } catch (err) {
+      if (!(err instanceof CheckpointCorruptError)) throw err;
+      skipped.push({ path, reason: err.message });
+    }
+  }
+  throw new CheckpointCorruptError(`no intact checkpoint to load: ${skipped.map((s) => s.reason).join('; ')}`);
 }

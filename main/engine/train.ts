@@ -2,7 +2,6 @@
 // TrainingTask (tasks/task.ts: generator or classifier) supplies the loss of each batch and the
 // evaluation; the loop reports through callbacks and is steered through a TrainingControl (control.ts).
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { tf } from './backend.ts';
 import type { RunConfig } from '../../shared/config.ts';
 import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../shared/worker-protocol.ts';
@@ -12,6 +11,7 @@ import type { TrainingControl } from './control.ts';
 import { Adam } from './optimizer.ts';
 import { Rng, mixSeed } from './rng.ts';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+import { diskFullMessage, isDiskFull } from './files.ts';
 import type { GradientHelper } from './parallel.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
@@ -36,8 +36,10 @@ export interface TrainerOptions {
   startChar: string;
   seed: number;
   checkpointDir: string;
-  /** Continue from this state instead of fresh weights (the task was built with its weights). */
+  /** Continue from this state instead of fresh weights (the task was built with its weights)… */
   resume: CheckpointState | null;
+  /** …read from this file. */
+  resumePath?: string | null;
   /** Total steps of the run (overrides config.train.maxSteps, e.g. when resuming). */
   maxSteps: number | null;
   /** A second thread computing half of each batch's gradient (see parallel.ts); null = this thread alone. */
@@ -45,6 +47,11 @@ export interface TrainerOptions {
 }
 
 export type RunEnd = 'completed' | 'stopped' | 'early-stopped';
+
+/** A checkpoint could not be written because the disk is full; the message says what to free. */
+export class DiskFullError extends Error {
+  override name = 'DiskFullError';
+}
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -62,8 +69,8 @@ export class Trainer {
   private trainSeconds: number;
   private lossWindow: number[] = [];
   private secondsPerStep: number | null = null;
-  private keptCheckpoints: string[] = [];
-  private bestCheckpoint: string | null = null;
+  /** The newest checkpoint this session wrote, and its size on disk. */
+  private lastCheckpoint: { path: string; step: number; bytes: number } | null = null;
   private lastEvalStep = -1;
   private lastEvaluation: Evaluation | null = null;
 
@@ -81,6 +88,7 @@ export class Trainer {
     this.lastValLoss = resume?.lastValLoss ?? null;
     this.badEpochs = resume?.badEpochs ?? 0;
     this.trainSeconds = resume?.trainSeconds ?? 0;
+    if (resume) this.lastCheckpoint = { path: opts.resumePath ?? 'the checkpoint it resumed from', step: resume.step, bytes: 0 };
   }
 
   get epoch(): number {
@@ -140,7 +148,7 @@ export class Trainer {
     for (const [name, m] of moments.m) tensors.set(`adam.m/${name}`, m);
     for (const [name, v] of moments.v) tensors.set(`adam.v/${name}`, v);
     const path = join(this.opts.checkpointDir, `step-${String(this.step).padStart(8, '0')}.ckpt`);
-    const bytes = saveCheckpoint(path, {
+    const bytes = this.save(path, {
       config: this.opts.config,
       vocab: this.opts.vocab,
       labels: this.opts.labels,
@@ -159,7 +167,8 @@ export class Trainer {
       trainSeconds: this.trainSeconds,
       tensors,
     });
-    const removed = this.pruneCheckpoints(path);
+    this.lastCheckpoint = { path, step: this.step, bytes };
+    // Only the core prunes older checkpoints, once this one is recorded: a crash in between loses nothing.
     this.callbacks.onCheckpoint({
       step: this.step,
       epoch: this.epoch,
@@ -169,29 +178,26 @@ export class Trainer {
       trainLoss: this.lastTrainLoss,
       valLoss: this.lastValLoss,
       trainSeconds: this.trainSeconds,
-      removed,
     });
+  }
+
+  /** Writes a checkpoint; a full disk ends the run with what to free (the previous checkpoint stays). */
+  private save(path: string, state: CheckpointState): number {
+    try {
+      return saveCheckpoint(path, state);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      const need = this.lastCheckpoint?.bytes || this.task.parameterCount * 12; // weights and Adam's two moments
+      const kept = this.lastCheckpoint ? `its last good checkpoint (step ${this.lastCheckpoint.step}) is kept` : 'no checkpoint of it could be written yet';
+      throw new DiskFullError(`${diskFullMessage(this.opts.checkpointDir, need)}, then resume the run: the checkpoint at step ${this.step} could not be written; ${kept}`);
+    }
   }
 
   /** Why a run stopped when its loss stopped being a number, and what the user can do. */
   private divergedMessage(loss: number): string {
-    const last = this.keptCheckpoints.at(-1);
-    const kept = last ? `its last checkpoint (${last}) is from before that` : 'no checkpoint was written before that';
+    const last = this.lastCheckpoint;
+    const kept = last ? `its last checkpoint (step ${last.step}, ${last.path}) is from before that` : 'no checkpoint was written before that';
     return `training diverged: the loss became ${loss} at step ${this.step}, so the weights are no longer usable; ${kept}. Train again with a lower learning rate (--lr, now ${this.optimizer.lr}) or clip the gradients (--clip).`;
-  }
-
-  /** Keeps the newest `keepCheckpoints` files and the one with the best validation loss. */
-  private pruneCheckpoints(newest: string): string[] {
-    if (!this.keptCheckpoints.includes(newest)) this.keptCheckpoints.push(newest);
-    if (this.lastValLoss !== null && this.lastValLoss === this.bestValLoss) this.bestCheckpoint = newest;
-    const removed: string[] = [];
-    while (this.keptCheckpoints.length > this.opts.config.train.keepCheckpoints) {
-      const old = this.keptCheckpoints.shift()!;
-      if (old === this.bestCheckpoint) continue;
-      rmSync(old, { force: true });
-      removed.push(old);
-    }
-    return removed;
   }
 
   private recordMetrics(evaluation: Evaluation | null): void {

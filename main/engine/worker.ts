@@ -9,7 +9,7 @@ import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeReq
 import { initBackend, tf } from './backend.ts';
 import { Trainer, type TrainerCallbacks } from './train.ts';
 import { TrainingControl } from './control.ts';
-import { loadCheckpoint, type CheckpointState } from './checkpoint.ts';
+import { loadCheckpoint, loadFirstIntact, type CheckpointState } from './checkpoint.ts';
 import { CharRnn } from './model.ts';
 import { CharClassifier, padBatch } from './classifier.ts';
 import { Vocabulary } from './data.ts';
@@ -38,18 +38,19 @@ const forward: TrainerCallbacks = {
 async function makeTrainer(
   cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>,
   checkpointDir: string,
-  resume: CheckpointState | null,
+  resume: { state: CheckpointState; path: string } | null,
   callbacks: TrainerCallbacks,
   backend: string,
 ): Promise<Trainer> {
-  const config = resume?.config ?? cmd.config;
-  const vocab = resume?.vocab ?? cmd.vocab;
-  const labels = resume?.labels ?? cmd.labels;
-  const seed = resume?.seed ?? config.train.seed ?? 0;
-  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume });
+  const state = resume?.state ?? null;
+  const config = state?.config ?? cmd.config;
+  const vocab = state?.vocab ?? cmd.vocab;
+  const labels = state?.labels ?? cmd.labels;
+  const seed = state?.seed ?? config.train.seed ?? 0;
+  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume: state });
   const helper = trainingThreads(backend) === 2 ? await GradientHelper.start({ config, vocab, labels, contentPath: cmd.corpusPath, seed }) : null;
   return new Trainer(
-    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume, maxSteps: cmd.maxSteps, helper },
+    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume: state, resumePath: resume?.path, maxSteps: cmd.maxSteps, helper },
     callbacks,
   );
 }
@@ -75,8 +76,10 @@ async function train(cmd: StartTraining): Promise<void> {
   let trainer: Trainer | null = null;
   try {
     const backend = await initBackend();
-    const resume = cmd.resumeFrom ? loadCheckpoint(cmd.resumeFrom) : null;
-    trainer = await makeTrainer(cmd, cmd.checkpointDir, resume, forward, backend.name);
+    // Resuming: the newest intact checkpoint; a damaged or missing newer one is passed over, and said so.
+    const loaded = cmd.resumeFrom ? loadFirstIntact(cmd.resumeFrom) : null;
+    trainer = await makeTrainer(cmd, cmd.checkpointDir, loaded, forward, backend.name);
+    const fellBack = loaded?.skipped.map((s) => `${s.reason}: resumed from the newest intact checkpoint instead (${loaded.path}, step ${loaded.state.step})`) ?? [];
     post({
       type: 'ready',
       backend: backend.name,
@@ -84,7 +87,9 @@ async function train(cmd: StartTraining): Promise<void> {
       totalSteps: trainer.totalSteps,
       stepsPerEpoch: trainer.task.stepsPerEpoch,
       startStep: trainer.step,
-      notes: [...backend.notes, threadsNote(backend.name)],
+      resumedFrom: loaded?.path ?? null,
+      skipped: loaded?.skipped ?? [],
+      notes: [...fellBack, ...backend.notes, threadsNote(backend.name)],
     });
     const reason = await trainer.run(ctl);
     const { trainLoss, valLoss } = trainer.finalLosses;
@@ -149,9 +154,11 @@ async function classify(req: ClassifyRequest): Promise<void> {
     if (!classifier) throw new Error('this run is a generator: sample from it instead of classifying');
     const maxLen = state.config.train.maxLen;
     const probabilities: number[][] = [];
+    const unknownChars: number[] = [];
     for (let s = 0; s < req.texts.length; s += 64) {
       const texts = req.texts.slice(s, s + 64).map((t) => {
         const ids = vocab.encode(t, true); // characters the model never saw are left out
+        unknownChars.push([...t].length - ids.length + ids.filter((id) => id === vocab.unknownId).length);
         return ids.length > maxLen ? ids.slice(0, maxLen) : ids;
       });
       const b = padBatch(texts);
@@ -160,7 +167,7 @@ async function classify(req: ClassifyRequest): Promise<void> {
       probs.dispose();
       probabilities.push(...rows);
     }
-    post({ type: 'classify-done', requestId: req.requestId, labels: state.labels!, probabilities, step: state.step });
+    post({ type: 'classify-done', requestId: req.requestId, labels: state.labels!, probabilities, unknownChars, step: state.step });
   } catch (err) {
     post({ type: 'classify-failed', requestId: req.requestId, message: (err as Error).message });
   }
