@@ -14,7 +14,7 @@ export type Pooling = (typeof POOLINGS)[number];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const ModelConfigSchema = z.object({
+export const ModelConfigSchema = z.strictObject({
   /** Recurrent cell: LSTM (default; best long-range memory), GRU (fewer weights, often as good) or SimpleRNN. */
   cell: z.enum(CELL_TYPES).default('lstm'),
   /** Stacked recurrent layers, 1–4. char-rnn's default of 2 learns structure that 1 layer misses. */
@@ -32,7 +32,7 @@ export const ModelConfigSchema = z.object({
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
-export const TrainConfigSchema = z.object({
+export const TrainConfigSchema = z.strictObject({
   /** Characters per training window (truncated backpropagation through time). */
   seqLen: int(2, 4096).default(64),
   /** Windows per step. */
@@ -74,8 +74,10 @@ export const TrainConfigSchema = z.object({
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
+// Strict: a misspelt field (`learningRate` for `lr`) is refused by name rather than silently trained
+// with the default. Stored configs hold only fields these schemas wrote, so they still parse.
 export const RunConfigSchema = z
-  .object({
+  .strictObject({
     task: z.enum(TASKS).default('generate'),
     model: ModelConfigSchema.default(() => ModelConfigSchema.parse({})),
     train: TrainConfigSchema.default(() => TrainConfigSchema.parse({})),
@@ -93,7 +95,7 @@ export function defaultRunConfig(): RunConfig {
 }
 
 /** Sampling parameters: shared by the CLI, the UI and training-time samples. */
-export const SampleParamsSchema = z.object({
+export const SampleParamsSchema = z.strictObject({
   /** Characters to generate after the prime. */
   length: int(1, 100_000).default(500),
   /** Softmax temperature: < 1 is more conservative, > 1 more surprising. */
