@@ -2,9 +2,9 @@
 // for headless machines and for end-to-end tests. A random token guards every request; requests from
 // another Origin or Host (other sites, DNS rebinding) are refused.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -13,7 +13,7 @@ import { ApiError, EVENT_NAMES, type Channel } from '../../shared/api.ts';
 import { TOKEN_COOKIE, TOKEN_HEADER, type BridgeMessage } from '../../shared/bridge-protocol.ts';
 import { RequestSchemas } from '../../shared/schemas.ts';
 import type { Studio } from '../core/studio.ts';
-import { CONTENT_SECURITY_POLICY } from './csp.ts';
+import { contentSecurityPolicy } from './csp.ts';
 
 export interface BridgeOptions {
   studio: Studio;
@@ -44,12 +44,35 @@ const MIME: Record<string, string> = {
 
 const RequestFrame = z.object({ id: z.number().int(), channel: z.string(), request: z.unknown() });
 
+/** A cookie's value; a value that is not valid percent-encoding counts as absent (it cannot be the token). */
 function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k === name) return decodeOrNull(v.join('=')) ?? undefined;
   }
   return undefined;
+}
+
+function decodeOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null; // URIError: a lone or malformed % sequence
+  }
+}
+
+/** The request's URL, or null when it does not parse (e.g. `//`, which names no host). */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+/** A short, printable rendering of a name a client sent, for error messages. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
@@ -72,39 +95,60 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const originOk = (req: IncomingMessage, required: boolean) =>
     req.headers.origin === undefined ? !required : allowedOrigins().includes(req.headers.origin);
 
+  /** Answers with a plain-text message, unless the answer has begun (or the client left): then it hangs up. */
   const refuse = (res: ServerResponse, status: number, message: string) => {
+    if (res.headersSent || res.destroyed) return void res.destroy();
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
   };
 
   async function upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const name = url.searchParams.get('name');
     if (!name) return refuse(res, 400, 'the upload needs a ?name= for the file');
-    const id = url.searchParams.get('uploadId') || opts.studio.uploads.create();
-    const target = opts.studio.uploads.filePath(id, name);
-    await pipeline(req, createWriteStream(target));
+    const given = url.searchParams.get('uploadId');
+    const id = given || opts.studio.uploads.create();
+    try {
+      const target = opts.studio.uploads.filePath(id, name);
+      const out = createWriteStream(target);
+      const closed = new Promise<void>((done) => out.once('close', () => done()));
+      try {
+        await pipeline(req, out);
+      } catch (err) {
+        // An aborted or failed upload leaves nothing behind: no partial file to import later.
+        out.destroy();
+        await closed;
+        rmSync(target, { force: true });
+        throw err;
+      }
+    } catch (err) {
+      if (!given) opts.studio.uploads.remove(id);
+      throw err;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uploadId: id }));
   }
 
   function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    const path = decodeOrNull(url.pathname);
+    if (path === null) return refuse(res, 400, `the path ${quoted(url.pathname)} is not valid percent-encoding`);
+    const rel = normalize(path).replace(/^([/\\])+/, '');
     let file = join(staticDir, rel);
     if (!file.startsWith(staticDir + sep) && file !== staticDir) return refuse(res, 403, 'outside the app');
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(staticDir, 'index.html'); // one-page app
     if (!existsSync(file)) return refuse(res, 500, `the renderer is not built (${staticDir}); run npm start or npm run build`);
     const headers: Record<string, string> = {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'content-security-policy': contentSecurityPolicy(port),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
     if (sameToken(url.searchParams.get('token'))) headers['set-cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
     res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+    pipeline(createReadStream(file), res).catch(() => res.destroy()); // e.g. the client left mid-file
   }
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = requestUrl(req);
+    if (!url) return refuse(res, 400, 'malformed request URL');
     if (!hostOk(req)) return refuse(res, 403, 'RNN Studio answers only on 127.0.0.1 and localhost');
     if (!authorised(req, url)) return refuse(res, 401, 'RNN Studio needs the link with its token: copy it from the terminal that started `rnn-studio serve`.');
     if (req.method === 'POST' && url.pathname === '/upload') {
@@ -115,34 +159,82 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
     if (!originOk(req, false)) return refuse(res, 403, 'requests from other sites are refused');
     serveStatic(req, res, url);
+  }
+
+  // Nothing a client sends may end the process (and with it every run it trains): stream errors are
+  // answered or dropped, and a handler that throws answers 500.
+  const server = createServer((req, res) => {
+    req.on('error', () => res.destroy());
+    res.on('error', () => res.destroy());
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      refuse(res, 500, `internal: ${(err as Error).message}`);
+    }
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // A request Node cannot parse (bad head, oversized headers, a timeout): answer it if we still can.
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node hands the raw socket over without its error listener; ws adds its own once upgraded.
+    socket.on('error', () => socket.destroy());
     const deny = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      else socket.destroy();
     };
-    if (!hostOk(req) || !originOk(req, true)) return deny('403 Forbidden');
-    if (!authorised(req, url)) return deny('401 Unauthorized');
-    if (url.pathname !== '/api') return deny('404 Not Found');
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    try {
+      const url = requestUrl(req);
+      if (!url) return deny('400 Bad Request');
+      if (!hostOk(req) || !originOk(req, true)) return deny('403 Forbidden');
+      if (!authorised(req, url)) return deny('401 Unauthorized');
+      if (url.pathname !== '/api') return deny('404 Not Found');
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    } catch {
+      deny('500 Internal Server Error');
+    }
   });
 
   function connect(ws: WebSocket): void {
     const send = (m: BridgeMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+    const refuseFrame = (id: number, message: string) => send({ id, ok: false, error: { code: 'invalid-request', message } });
     const offs = EVENT_NAMES.map((event) => opts.studio.on(event, (payload) => send({ event, payload })));
     ws.on('close', () => offs.forEach((off) => off()));
-    ws.on('message', async (data) => {
-      let frame: z.infer<typeof RequestFrame>;
+    // ws closes the connection itself on a protocol error (1009 too big, 1007 invalid UTF-8, …) and
+    // then reports it here; without a listener that report would end the process.
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data, isBinary) => {
+      answer(data, isBinary).catch((err: Error) => {
+        // Only sending can fail here (e.g. a reply that does not serialise): the client hears of it.
+        try {
+          refuseFrame(-1, `internal: ${err.message}`);
+        } catch {
+          ws.terminate();
+        }
+      });
+    });
+
+    async function answer(data: WebSocket.RawData, isBinary: boolean): Promise<void> {
+      if (isBinary) return void refuseFrame(-1, 'malformed message: expected a text frame of JSON {id, channel, request}, not a binary frame');
+      let json: unknown;
       try {
-        frame = RequestFrame.parse(JSON.parse(String(data)));
+        json = JSON.parse(String(data));
       } catch {
-        return send({ id: -1, ok: false, error: { code: 'invalid-request', message: 'malformed message: expected {id, channel, request}' } });
+        return void refuseFrame(-1, 'malformed message: not JSON; expected {id, channel, request}');
       }
-      if (!(frame.channel in RequestSchemas)) {
-        return send({ id: frame.id, ok: false, error: { code: 'invalid-request', message: `unknown channel "${frame.channel}"` } });
+      const parsed = RequestFrame.safeParse(json);
+      if (!parsed.success) {
+        const id = (json as { id?: unknown } | null)?.id;
+        const fields = parsed.error.issues.map((i) => i.path.join('.') || 'message').join(', ');
+        return void refuseFrame(Number.isInteger(id) ? (id as number) : -1, `malformed message: expected {id, channel, request} (wrong: ${fields})`);
       }
+      const frame = parsed.data;
+      // An own property only: `toString`, `__proto__` or `constructor` are no channels.
+      if (!Object.hasOwn(RequestSchemas, frame.channel)) return void refuseFrame(frame.id, `unknown channel ${quoted(frame.channel)}`);
       try {
         const reply = await opts.studio.invoke(frame.channel as Channel, frame.request as never);
         send({ id: frame.id, ok: true, reply });
@@ -150,7 +242,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
         send({ id: frame.id, ok: false, error: { code: e.code, message: e.message } });
       }
-    });
+    }
   }
 
   await new Promise<void>((done, fail) => {

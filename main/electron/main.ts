@@ -1,12 +1,12 @@
 // The Electron main process: one window over the Studio. Training runs in worker threads, so this
 // event loop only routes IPC and writes small SQLite rows.
-import { BrowserWindow, Menu, Notification, app, dialog, net, protocol, shell } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, net, protocol, session, shell, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Studio } from '../core/studio.ts';
 import { defaultHome, resolveHome } from '../core/home.ts';
-import { CONTENT_SECURITY_POLICY } from '../bridge/csp.ts';
+import { APP_CONTENT_SECURITY_POLICY } from '../bridge/csp.ts';
 import { registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
 
@@ -18,19 +18,27 @@ const SQLITE_FOR_ELECTRON = join(OUT, 'native', 'better_sqlite3.node');
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-if (!app.requestSingleInstanceLock()) app.quit();
+// A second launch only focuses the first one's window (its 'second-instance' event) and ends at once:
+// it must not open the data home beside the first one.
+const firstInstance = app.requestSingleInstanceLock();
+if (!firstInstance) app.exit(0);
 
 let window: BrowserWindow | null = null;
 let studio: Studio | null = null;
 
 function servePage(): void {
   protocol.handle('app', async (request) => {
-    const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
+    let path: string;
+    try {
+      path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
+    } catch {
+      return new Response('bad path', { status: 400 }); // malformed percent-encoding
+    }
     const file = join(RENDERER, path || 'index.html');
-    if (!file.startsWith(RENDERER) || !existsSync(file)) return new Response('not found', { status: 404 });
+    if (!file.startsWith(RENDERER + sep) || !existsSync(file)) return new Response('not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    headers.set('Content-Security-Policy', APP_CONTENT_SECURITY_POLICY);
     return new Response(response.body, { status: response.status, headers });
   });
 }
@@ -44,23 +52,39 @@ function createWindow(home: string): BrowserWindow {
     webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
   });
   win.once('ready-to-show', () => win.show());
-  // The page never navigates away or opens windows; links to the web open in the browser.
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  // Navigation and new windows are refused for every webContents, this one included (lockDown below).
   Menu.setApplicationMenu(buildMenu((command) => studio?.emit('menu:command', { command }), home));
   void win.loadURL('app://studio/index.html');
   return win;
 }
 
+/** The page never navigates away, follows a redirect, embeds a webview or opens a window; links to the web open in the browser. */
+function lockDown(contents: WebContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+/** Camera, microphone, location, notifications, … are refused to web content: the studio asks for none. */
+function denyPermissions(): void {
+  // The one exception: writing plain text to the clipboard (Sample's Copy), from our own page only.
+  const allowed = (permission: string, origin: string) => permission === 'clipboard-sanitized-write' && origin.startsWith('app://studio');
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(allowed(permission, contents.getURL())));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
+}
+
 async function start(): Promise<void> {
   await app.whenReady();
+  denyPermissions();
   // The data home is Electron's userData folder unless RNN_STUDIO_HOME says otherwise (as for the CLI).
   app.setPath('userData', process.env.RNN_STUDIO_HOME ? resolveHome() : defaultHome());
   const home = app.getPath('userData');
-  studio = Studio.open(home, existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {});
+  studio = Studio.open(home, { ownerLabel: 'the RNN Studio desktop app', ...(existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {}) });
   studio.override('dialog:open', async ({ kind }) => {
     const result = await dialog.showOpenDialog(window!, {
       title: kind === 'file' ? 'Import a text file' : 'Import a folder of text files',
@@ -95,7 +119,9 @@ app.on('before-quit', (event) => {
 });
 app.on('window-all-closed', () => app.quit());
 
-start().catch((err: Error) => {
-  dialog.showErrorBox('RNN Studio could not start', err.message);
-  app.exit(1);
-});
+if (firstInstance) {
+  start().catch((err: Error) => {
+    dialog.showErrorBox('RNN Studio could not start', err.message);
+    app.exit(1);
+  });
+}
