@@ -82,3 +82,15 @@ export const ENGINE_PATHS = [
   { name: 'native kernels', native: true },
   { name: 'TensorFlow.js ops', native: false },
 ] as const;
+
+/** mulberry32: a small seeded PRNG, so a fuzz case or a random moment can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -70,8 +70,9 @@ function openStore(home: string, options: OpenOptions): Store {
     return Store.open(homePaths(home).database, options);
   } catch (err) {
     const explained = storageError(err, home);
-    if (explained) throw new ApiError('storage', `cannot open the database ${homePaths(home).database}: ${explained.message}`);
-    throw err;
+    if (!explained) throw err;
+    const database = homePaths(home).database;
+    throw explained.message.includes(database) ? explained : new ApiError('storage', `cannot open the database ${database}: ${explained.message}`);
   }
 }
 

@@ -11,7 +11,7 @@ import { Studio } from '../../main/core/studio.ts';
 import { startBridge, type Bridge } from '../../main/bridge/server.ts';
 import { TOKEN_COOKIE, TOKEN_HEADER } from '../../shared/bridge-protocol.ts';
 import { RequestSchemas } from '../../shared/schemas.ts';
-import { tempDir } from '../helpers.ts';
+import { prng, tempDir } from '../helpers.ts';
 
 const dir = tempDir();
 const home = join(dir.path, 'home');
@@ -278,18 +278,6 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 }
 
 // ---- A seeded fuzz: the same 300 cases every run. ----
-
-/** mulberry32: a small, fast PRNG, so a failing case can be replayed from its seed and index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzz {
   private readonly random: () => number;

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../main/db/index.ts';
 import { FAULT_POINTS } from '../../main/engine/faults.ts';
-import { ROOT, cli, startCli, tempDir, type CliResult } from '../helpers.ts';
+import { ROOT, cli, prng, startCli, tempDir, type CliResult } from '../helpers.ts';
 
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
 const EVERY = 5;
@@ -77,23 +77,11 @@ test('kill -9 while an imported corpus is being written: nothing is recorded, it
   }
 });
 
-/** A small seeded generator (mulberry32): the same moments on every run of the suite. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 test('kill -9 at 20 seeded random moments of training: the database passes integrity_check, the run resumes every time', async () => {
   const dir = tempDir();
   try {
     const home = join(dir.path, 'home');
-    const random = seeded(20261130);
+    const random = prng(20261130);
     const total = 100_000; // never reached: each session is killed
     const kills = 20;
     let trained = 0;

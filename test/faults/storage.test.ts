@@ -184,3 +184,20 @@ test('a data folder path that is a file is refused in words, not with EEXIST', a
     dir.cleanup();
   }
 });
+
+test('a damaged database file is named, with how to recover it; the file is left as it was', async () => {
+  const dir = tempDir();
+  try {
+    const home = join(dir.path, 'home');
+    mkdirSync(home);
+    const file = join(home, 'rnn-studio.sqlite');
+    writeFileSync(file, 'this is not a database, it is a shopping list\n'.repeat(200));
+    const r = await cli(['--json', 'runs'], home);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the database .*rnn-studio.sqlite is damaged .*sqlite3 .*rnn-studio.sqlite .recover/);
+    assert.equal(r.lines.at(-1)!.code, 'storage');
+    assert.match((await import('node:fs')).readFileSync(file, 'utf8'), /^this is not a database/);
+  } finally {
+    dir.cleanup();
+  }
+});
