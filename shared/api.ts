@@ -2,6 +2,7 @@
 // implements exactly this: `noun:verb` channels with a request and a reply, plus pushed events.
 // Requests are validated against shared/schemas.ts at the edge, whatever the transport.
 import type { RunConfigInput, SampleParamsInput } from './config.ts';
+import type { DatasetFormat } from './formats.ts';
 import type { ProgressEvent } from './worker-protocol.ts';
 import type {
   BackendName,
@@ -43,7 +44,7 @@ export interface ImportRequest {
   encoding?: string;
   /**
    * 'text' (a corpus for generators) or a labelled format for classifiers. Default: from the file's
-   * extension (.csv, .tsv, .jsonl are labelled), else text.
+   * extension (shared/formats.ts), else text.
    */
   format?: DatasetFormat;
   /** Labelled tables: the columns holding the text and the label (default: those named text / label). */
@@ -52,8 +53,6 @@ export interface ImportRequest {
   /** 'folders': each line of each file is one example (default: each file is one). */
   perLine?: boolean;
 }
-
-export type DatasetFormat = 'text' | 'csv' | 'tsv' | 'jsonl' | 'folders';
 
 /** A table's columns and first rows, to choose the text and label columns before importing. */
 export interface InspectReply {
@@ -82,7 +81,8 @@ export interface ImportReply {
   warnings: string[];
 }
 
-export type RunCommand = 'pause' | 'resume' | 'stop' | 'checkpoint-now' | 'set-learning-rate';
+export const RUN_COMMANDS = ['pause', 'resume', 'stop', 'checkpoint-now', 'set-learning-rate'] as const;
+export type RunCommand = (typeof RUN_COMMANDS)[number];
 
 /** What a config will cost before it runs: size, memory, and time measured by a few probe steps. */
 export interface RunEstimate {
@@ -103,7 +103,7 @@ export interface RunEstimate {
 }
 
 /** Actions chosen in the desktop app's native menu, forwarded to the renderer. */
-export type MenuCommand = 'import-file' | 'import-folder' | 'start' | 'pause' | 'resume' | 'stop' | 'checkpoint-now' | 'theme-light' | 'theme-dark' | 'theme-system' | 'about';
+export type MenuCommand = 'import-file' | 'import-folder' | 'start' | Exclude<RunCommand, 'set-learning-rate'> | 'theme-light' | 'theme-dark' | 'theme-system' | 'about';
 
 export interface Api {
   'app:info': { request: Record<string, never>; reply: AppInfo };

@@ -1,12 +1,6 @@
 // The WebSocket bridge's wire format: requests carry an id, replies echo it, events have none.
 // Both the bridge (main/bridge) and the renderer's WebSocket client use these types.
-import type { ApiErrorCode, Channel, EventName } from './api.ts';
-
-export interface BridgeRequest {
-  id: number;
-  channel: Channel;
-  request: unknown;
-}
+import type { ApiErrorCode, EventName } from './api.ts';
 
 export type BridgeMessage =
   | { id: number; ok: true; reply: unknown }

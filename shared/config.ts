@@ -90,10 +90,6 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 /** A run config as a caller may give it: any field may be left out to take its default. */
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
-export function defaultRunConfig(): RunConfig {
-  return RunConfigSchema.parse({});
-}
-
 /** Sampling parameters: shared by the CLI, the UI and training-time samples. */
 export const SampleParamsSchema = z.strictObject({
   /** Characters to generate after the prime. */

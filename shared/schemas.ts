@@ -1,11 +1,17 @@
 // One schema per request: every payload from outside (IPC, WebSocket, CLI flags) is checked here
 // before the core sees it, and a bad one is refused with a message that names the field.
 import { z } from 'zod';
-import { RunConfigSchema, SampleParamsSchema } from './config.ts';
-import type { Api, Channel } from './api.ts';
+import { TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
+import { DATASET_FORMATS } from './formats.ts';
+import { RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
 const id = z.number().int().positive();
-const format = z.enum(['text', 'csv', 'tsv', 'jsonl', 'folders']);
+const format = z.enum(DATASET_FORMATS);
+/**
+ * A config or sampling parameters: checked in full by the core (RunConfigSchema, SampleParamsSchema), so
+ * that their messages name nested fields ("model.units: …").
+ */
+const checkedByTheCore = <T>() => z.custom<T>();
 const uploadId = z.string().regex(/^[0-9a-f-]{36}$/, 'not an upload id');
 const source = {
   path: z.string().min(1, 'a path is required').optional(),
@@ -36,21 +42,21 @@ export const RequestSchemas = {
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
   'runs:list': empty,
   'runs:get': z.object({ id }).strict(),
-  'runs:start': z.object({ datasetId: id, config: z.unknown().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
-  'runs:estimate': z.object({ datasetId: id, config: z.unknown().optional() }).strict(),
-  'runs:resume': z.object({ id, maxSteps: z.number().int().min(1).max(100_000_000).optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
+  'runs:start': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
+  'runs:estimate': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional() }).strict(),
+  'runs:resume': z.object({ id, maxSteps: TrainConfigSchema.shape.maxSteps.unwrap().unwrap().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
   'runs:control': z
     .object({
       id,
-      command: z.enum(['pause', 'resume', 'stop', 'checkpoint-now', 'set-learning-rate']),
-      lr: z.number().gt(0).max(1).optional(),
+      command: z.enum(RUN_COMMANDS),
+      lr: TrainConfigSchema.shape.lr.unwrap().optional(),
     })
     .strict()
     .refine((r) => r.command !== 'set-learning-rate' || r.lr !== undefined, { message: 'set-learning-rate needs lr', path: ['lr'] }),
   'runs:delete': z.object({ id }).strict(),
   'runs:metrics': z.object({ ids: z.array(id).max(50) }).strict(),
   'samples:generate': z
-    .object({ runId: id, checkpointId: id.optional(), params: z.unknown().optional(), requestId: z.string().max(100).optional() })
+    .object({ runId: id, checkpointId: id.optional(), params: checkedByTheCore<SampleParamsInput>().optional(), requestId: z.string().max(100).optional() })
     .strict(),
   'samples:list': z.object({ runId: id }).strict(),
   'dialog:open': z.object({ kind: z.enum(['file', 'folder']) }).strict(),
@@ -61,10 +67,17 @@ export const RequestSchemas = {
     .object({ runId: id, checkpointId: id.optional(), ...source })
     .strict()
     .refine(hasOneSource, oneSource),
-} satisfies { [C in Channel]: z.ZodType };
+} satisfies { [C in Channel]: z.ZodType<RequestOf<C>, any> };
 
-/** Deep schemas for the parts typed as unknown above (so their messages name nested fields). */
-export const NestedSchemas = { config: RunConfigSchema, params: SampleParamsSchema };
+// Checked when compiling: each schema parses to its channel's request type (above), and names exactly the
+// fields of that type — one left out of a strict schema would be refused at run time, one left out of the
+// type would reach the core unseen. A drift fails here, naming the channel and the field.
+type SchemaOf<C extends Channel> = (typeof RequestSchemas)[C];
+type UnsharedFields<C extends Channel> =
+  | Exclude<keyof RequestOf<C>, keyof z.output<SchemaOf<C>>>
+  | Exclude<keyof z.output<SchemaOf<C>>, keyof RequestOf<C>>;
+type NoneUnshared<T extends Record<Channel, never>> = T;
+type RequestSchemasMatchTheApi = NoneUnshared<{ [C in Channel]: UnsharedFields<C> }>;
 
 /** "units: Too big: expected number to be <=4096" — one line per problem, naming the field. */
 export function describeZodError(error: z.ZodError, prefix = ''): string {
@@ -75,5 +88,3 @@ export function describeZodError(error: z.ZodError, prefix = ''): string {
     })
     .join('; ');
 }
-
-export type ValidRequest<C extends Channel> = Api[C]['request'];

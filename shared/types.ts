@@ -1,7 +1,11 @@
 // Records as the core hands them out (from SQLite, through any transport). Times are ISO-8601 strings.
 import type { RunConfig, SampleParams, Task } from './config.ts';
+import type { DatasetFormat } from './formats.ts';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
+
+/** Said where training runs on neither tfjs-node nor the native kernels: how to make it faster. */
+export const FASTER_BACKEND_HINT = 'For native speed install @tensorflow/tfjs-node (it downloads libtensorflow when installed; needs network).';
 
 export interface LengthStats {
   min: number;
@@ -37,7 +41,7 @@ export interface Dataset {
   /** Encoding the source was read as. */
   encoding: string;
   /** Labelled datasets: the source format, examples, classes (sorted by name) and text lengths. */
-  format: 'text' | 'csv' | 'tsv' | 'jsonl' | 'folders';
+  format: DatasetFormat;
   examples: number | null;
   labels: Array<{ label: string; count: number }> | null;
   lengths: LengthStats | null;
@@ -63,6 +67,10 @@ export type RunStatus =
   | 'failed'
   /** The process that trained it died (quit, crash, kill) — resumable from its last checkpoint. */
   | 'interrupted';
+
+/** A run is live while it may still train (its owner process decides); every other status has ended. */
+export const LIVE_STATUSES = ['created', 'running', 'paused'] as const satisfies readonly RunStatus[];
+export const isLive = (status: RunStatus): boolean => (LIVE_STATUSES as readonly RunStatus[]).includes(status);
 
 export interface RunSummary {
   id: number;

@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, type ApiClient } from '../../shared/api.ts';
-import { CELL_TYPES, POOLINGS, TASKS, type RunConfigInput } from '../../shared/config.ts';
-import type { DatasetFormat } from '../../shared/api.ts';
+import type { RunConfigInput, Task } from '../../shared/config.ts';
+import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field } from '../../shared/config-fields.ts';
+import { DATASET_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat } from '../../shared/formats.ts';
+import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
 import { DatabaseTooNewError } from '../db/index.ts';
 import { Studio } from '../core/studio.ts';
@@ -24,23 +26,23 @@ const float = (flag: string) => (value: string) => {
   return n;
 };
 
-/** Config paths in validation messages → the flags a CLI user typed. */
-const FLAG_OF: Record<string, string> = {
-  'model.cell': '--cell', 'model.layers': '--layers', 'model.units': '--units', 'model.embedding': '--embedding',
-  'model.dropout': '--dropout', 'train.seqLen': '--seq-len', 'train.batch': '--batch', 'train.lr': '--lr',
-  'train.clip': '--clip', 'train.epochs': '--epochs', 'train.maxSteps': '--max-steps', 'train.valSplit': '--val-split',
-  'train.seed': '--seed', 'train.checkpointEvery': '--checkpoint-every', 'train.sampleEvery': '--sample-every',
-  'train.evalEvery': '--eval-every', 'train.keepCheckpoints': '--keep-checkpoints', maxCharset: '--max-charset',
-  'model.bidirectional': '--bidirectional', 'model.pooling': '--pooling', 'train.maxLen': '--max-len', 'train.patience': '--patience',
-  'train.classWeights': '--class-weights',
-  length: '--length', temperature: '--temperature', topK: '--top-k', topP: '--top-p', prime: '--prime', seed: '--seed',
-};
-function cliMessage(message: string): string {
-  return message.replace(/(?:^|(?<=; )|(?<=: ))([A-Za-z.]+): /g, (whole, path: string) => {
-    const key = path.replace(/^(config|params)\./, '');
-    return FLAG_OF[key] ? `${FLAG_OF[key]}: ` : whole;
-  });
+/** A validation message as a CLI user reads it: each field named by the flag they typed. */
+const cliMessage = (message: string) => nameFields(message, (path) => (path === 'maxCharset' ? '--max-charset' : fieldAt(path)?.flag));
+
+/** A config field's or sampling parameter's option: its flag, help, default, and a parser for its kind. */
+function optionOf(f: Field): Option {
+  const flag = f.flag!;
+  const argument = { int: ' <n>', float: ' <f>', enum: ` <${f.argument}>`, text: ' <text>', bool: '' }[f.kind];
+  const audience = f.task === 'classify' ? 'classifiers: ' : f.task === 'generate' ? 'generators: ' : '';
+  const shown = f.default === null || f.default === '' ? (f.none ?? 'none') : String(f.default);
+  const option = new Option(flag + argument, `${audience}${helpOf(f)} (default: ${shown})`);
+  if (f.kind === 'int') option.argParser(int(flag));
+  if (f.kind === 'float') option.argParser(float(flag));
+  if (f.options) option.choices(f.options);
+  return option;
 }
+const TRAIN_OPTIONS = CONFIG_FIELDS.filter((f) => f.flag).map((f) => ({ field: f, option: optionOf(f) }));
+const SAMPLE_OPTIONS = Object.values(SAMPLE_FIELDS).map((f) => ({ field: f, option: optionOf(f) }));
 
 /** How long `stop` waits for the run to reach its checkpoint and end. */
 const STOP_WAIT_MS = 120_000;
@@ -57,12 +59,13 @@ function idArg(what: string) {
   };
 }
 
-const FORMATS: DatasetFormat[] = ['text', 'csv', 'tsv', 'jsonl', 'folders'];
+/** The extensions that make a file a labelled table: ".csv, .tsv/.tab, .jsonl/.ndjson". */
+const tableExtensions = TABLE_FORMATS.map((f) => FORMAT_EXTENSIONS[f].map((ext) => `.${ext}`).join('/')).join(', ');
 
 /** Where labelled examples come from and how to read them (import and evaluate). */
 function addSourceOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'text (a corpus) or labelled: csv, tsv, jsonl, folders (one folder per label); default from the extension').choices(FORMATS))
+    .addOption(new Option('--format <format>', `text (a corpus) or labelled examples (folders: one folder per label); default from the extension (${tableExtensions}; else text)`).choices(DATASET_FORMATS))
     .option('--text-column <name>', 'column holding the text (default: "text")')
     .option('--label-column <name>', 'column holding the label (default: "label")')
     .option('--per-line', 'folders: each line of each file is one example (default: each file is one)')
@@ -79,47 +82,26 @@ interface SourceFlags {
 const sourceOf = (o: SourceFlags) => ({ format: o.format, textColumn: o.textColumn, labelColumn: o.labelColumn, perLine: o.perLine, encoding: o.encoding });
 
 function addTrainOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--task <task>', 'generate text, or classify labelled examples').choices([...TASKS]))
-    .addOption(new Option('--cell <type>', 'recurrent cell').choices([...CELL_TYPES]))
-    .option('--layers <n>', 'stacked recurrent layers (1–4)', int('--layers'))
-    .option('--units <n>', 'units per layer', int('--units'))
-    .option('--embedding <n>', 'character embedding size', int('--embedding'))
-    .option('--dropout <f>', 'dropout between layers, 0–0.9', float('--dropout'))
-    .option('--seq-len <n>', 'characters per training window', int('--seq-len'))
-    .option('--batch <n>', 'windows per step', int('--batch'))
-    .option('--lr <f>', 'Adam learning rate', float('--lr'))
-    .option('--clip <f>', 'clip gradients at this global norm (0 = off)', float('--clip'))
-    .option('--epochs <n>', 'passes over the training text', int('--epochs'))
-    .option('--max-steps <n>', 'stop after this many steps in total', int('--max-steps'))
-    .option('--val-split <f>', 'fraction held out for validation', float('--val-split'))
-    .option('--seed <n>', 'seed for a reproducible run', int('--seed'))
-    .option('--checkpoint-every <n>', 'checkpoint every N steps', int('--checkpoint-every'))
-    .option('--sample-every <n>', 'record a sample every M steps (0 = never)', int('--sample-every'))
-    .option('--eval-every <n>', 'validation loss every N steps', int('--eval-every'))
-    .option('--keep-checkpoints <n>', 'checkpoints kept besides the best', int('--keep-checkpoints'))
-    .option('--bidirectional', 'classifiers: read each text both ways')
-    .addOption(new Option('--pooling <how>', 'classifiers: last state, or mean or max over time').choices([...POOLINGS]))
-    .option('--max-len <n>', 'classifiers: characters read per text (longer ones are truncated)', int('--max-len'))
-    .addOption(new Option('--class-weights <how>', 'classifiers: balanced weighs rare classes up').choices(['none', 'balanced']))
-    .option('--patience <n>', 'classifiers: epochs without a better validation loss before stopping (0 = never)', int('--patience'));
+  for (const { option } of TRAIN_OPTIONS) cmd.addOption(option);
+  return cmd;
 }
 
 type TrainFlags = Record<string, unknown>;
 
-export function configFromFlags(f: TrainFlags): RunConfigInput {
-  const pick = (keys: Record<string, string>) =>
-    Object.fromEntries(Object.entries(keys).filter(([flag]) => f[flag] !== undefined).map(([flag, key]) => [key, f[flag]]));
-  return {
-    task: (f.task as 'generate' | 'classify' | undefined) ?? 'generate',
-    model: pick({ cell: 'cell', layers: 'layers', units: 'units', embedding: 'embedding', dropout: 'dropout', bidirectional: 'bidirectional', pooling: 'pooling' }),
-    train: pick({
-      seqLen: 'seqLen', batch: 'batch', lr: 'lr', clip: 'clip', epochs: 'epochs', maxSteps: 'maxSteps', valSplit: 'valSplit',
-      seed: 'seed', checkpointEvery: 'checkpointEvery', sampleEvery: 'sampleEvery', evalEvery: 'evalEvery', keepCheckpoints: 'keepCheckpoints',
-      maxLen: 'maxLen', classWeights: 'classWeights', patience: 'patience',
-    }),
-  };
+/** The run config the flags ask for: only the fields given, so the rest take the schema's defaults. */
+export function configFromFlags(flags: TrainFlags): RunConfigInput {
+  const config = { task: 'generate' as Task, model: {} as Record<string, unknown>, train: {} as Record<string, unknown> };
+  for (const { field, option } of TRAIN_OPTIONS) {
+    const value = flags[option.attributeName()];
+    if (value === undefined) continue;
+    if (field.group) config[field.group][field.key] = value;
+    else config.task = value as Task;
+  }
+  return config;
 }
+
+/** The sampling parameters the flags ask for (undefined where not given). */
+const paramsFromFlags = (flags: Record<string, unknown>) => Object.fromEntries(SAMPLE_OPTIONS.map(({ field, option }) => [field.key, flags[option.attributeName()]]));
 
 export async function main(argv: string[]): Promise<number> {
   let studio: Studio | null = null;
@@ -192,17 +174,11 @@ export async function main(argv: string[]): Promise<number> {
       return watchRun(api, run.id, out);
     });
 
-  program
-    .command('sample <run-id>')
-    .description('generate text from a run (its latest checkpoint unless --checkpoint)')
-    .option('--length <n>', 'characters to generate', int('--length'))
-    .option('--temperature <f>', 'below 1: safer; above 1: wilder', float('--temperature'))
-    .option('--top-k <n>', 'keep the k likeliest characters (1 = greedy)', int('--top-k'))
-    .option('--top-p <f>', 'keep the likeliest characters up to this total probability', float('--top-p'))
-    .option('--prime <text>', 'text to start from')
-    .option('--seed <n>', 'same seed → same text', int('--seed'))
+  const sampleCommand = program.command('sample <run-id>').description('generate text from a run (its latest checkpoint unless --checkpoint)');
+  for (const { option } of SAMPLE_OPTIONS) sampleCommand.addOption(option);
+  sampleCommand
     .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
-    .action(async (id: string, o: { length?: number; temperature?: number; topK?: number; topP?: number; prime?: string; seed?: number; checkpoint?: number }) => {
+    .action(async (id: string, o: { prime?: string; checkpoint?: number } & Record<string, unknown>) => {
       const api = open();
       const requestId = 'cli';
       const streaming = !out.json;
@@ -224,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
         runId: idArg('run id')(id),
         checkpointId: o.checkpoint,
         requestId: streaming ? requestId : undefined,
-        params: { length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, prime: o.prime, seed: o.seed },
+        params: paramsFromFlags(o),
       });
       off();
       if (streaming) printPrime();
@@ -283,16 +259,15 @@ export async function main(argv: string[]): Promise<number> {
       const holder = api.store.runs.holder(runId);
       // The owner picks the request up between steps (whatever process it is: a terminal, serve, the app).
       await api.invoke('runs:control', { id: runId, command: 'stop' });
-      const ended = (s: string) => s !== 'running' && s !== 'paused' && s !== 'created';
       const deadline = Date.now() + STOP_WAIT_MS;
       let run = api.store.runs.get(runId)!;
-      while (o.wait && !ended(run.status) && Date.now() < deadline) {
+      while (o.wait && isLive(run.status) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
         run = api.store.runs.get(runId)!;
       }
       const who = holder ? `${holder.label} (process ${holder.pid})` : 'its process';
       out.result({ runId, signalled: holder?.pid ?? null, status: run.status, step: run.step }, () =>
-        ended(run.status) ? `Run ${runId} ${run.status} at step ${run.step}; ${who} goes on.` : `Asked ${who} to stop run ${runId}: it stops after its current step, with a checkpoint.`,
+        !isLive(run.status) ? `Run ${runId} ${run.status} at step ${run.step}; ${who} goes on.` : `Asked ${who} to stop run ${runId}: it stops after its current step, with a checkpoint.`,
       );
     });
 

@@ -1,10 +1,8 @@
 // Follows a training run in the terminal until it ends: progress bar (or JSON lines), samples as they
 // are recorded, Ctrl-C to stop with a checkpoint, and p / c / s keys on a terminal.
 import { ApiError, type ApiClient } from '../../shared/api.ts';
-import type { RunStatus } from '../../shared/types.ts';
+import { isLive, type RunStatus } from '../../shared/types.ts';
 import { formatDuration, formatNumber, type Output } from './output.ts';
-
-const ENDED: RunStatus[] = ['finished', 'stopped', 'failed'];
 
 export async function watchRun(api: ApiClient, runId: number, out: Output): Promise<void> {
   let paused = false;
@@ -47,7 +45,7 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
         if (e.runId !== runId) return;
         out.event({ event: 'status', runId, status: e.status, error: e.error });
         if (e.status === 'paused') out.say('Paused (checkpoint written). Press p to resume.');
-        if (ENDED.includes(e.status)) {
+        if (!isLive(e.status)) {
           offs.forEach((off) => off());
           resolve({ status: e.status, error: e.error });
         }

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { ApiError, type DatasetFormat, type ImportReply, type ImportRequest, type InspectReply } from '../../shared/api.ts';
+import { ApiError, type ImportReply, type ImportRequest, type InspectReply } from '../../shared/api.ts';
+import { isTableFormat, withoutDatasetExtension, type DatasetFormat } from '../../shared/formats.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { buildCharset, countChars, CorpusError } from '../engine/index.ts';
 import { countUtf8, ImportReader, notRegularFile, toUtf8, type CharStats } from '../engine/data.ts';
@@ -81,7 +82,7 @@ function readCorpus(path: string, encoding?: string): ReadCorpus {
   return { bytes: parts.length === 1 ? parts[0] : Buffer.concat(parts), files: files.length, encoding: [...encodings].join(', ') };
 }
 
-/** The format to read `source` as: the one asked for, else by extension (.csv/.tsv/.jsonl), else text. */
+/** The format to read `source` as: the one asked for, else by extension (shared/formats.ts), else text. */
 export function formatOf(source: string, asked: DatasetFormat | undefined): DatasetFormat {
   if (asked) return asked;
   try {
@@ -105,7 +106,7 @@ export function asInput<T>(fn: () => T): T {
 
 export function inspectSource(source: string, asked: DatasetFormat | undefined): InspectReply {
   const format = formatOf(source, asked);
-  if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') throw new ApiError('bad-input', `${source}: only CSV, TSV and JSONL files have columns to inspect`);
+  if (!isTableFormat(format)) throw new ApiError('bad-input', `${source}: only CSV, TSV and JSONL files have columns to inspect`);
   return { format, ...asInput(() => inspectTable(source, format)) };
 }
 
@@ -196,7 +197,7 @@ function recordDataset(home: string, store: Store, source: string, req: ImportRe
   if (wroteContent) writeFileAtomic(contentPath, bytes);
   try {
     const id = store.datasets.insert({
-      name: req.name ?? basename(source).replace(/\.(txt|text|md|csv|tsv|jsonl|ndjson)$/i, ''),
+      name: req.name ?? withoutDatasetExtension(basename(source)),
       kind: c.kind,
       format: c.format,
       examples: c.examples,

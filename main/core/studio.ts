@@ -16,7 +16,7 @@ import {
 } from '../../shared/api.ts';
 import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
 import { RunConfigSchema, SampleParamsSchema } from '../../shared/config.ts';
-import type { BackendName } from '../../shared/types.ts';
+import { FASTER_BACKEND_HINT, isLive, type BackendName } from '../../shared/types.ts';
 import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { thisProcess } from '../db/owners.ts';
 import { sweepTempFiles } from '../engine/files.ts';
@@ -31,7 +31,6 @@ import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
 
-const FASTER_BACKEND_HINT = 'Install @tensorflow/tfjs-node (needs network at install time) for native-speed training.';
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
@@ -235,7 +234,7 @@ export class Studio implements ApiClient {
 
   private deleteRun(id: number): void {
     const r = this.store.runs.get(id)!;
-    if (this.runs.isActive(id) || r.status === 'running' || r.status === 'paused' || r.status === 'created') {
+    if (this.runs.isActive(id) || isLive(r.status)) {
       throw new ApiError('conflict', `run ${id} is training; stop it before deleting it`);
     }
     this.store.runs.delete(id);

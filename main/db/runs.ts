@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { RunConfigSchema, type RunConfig, type Task } from '../../shared/config.ts';
-import type { BackendName, RunStatus, RunSummary } from '../../shared/types.ts';
+import { isLive, type BackendName, type RunStatus, type RunSummary } from '../../shared/types.ts';
 import { ownerAlive, type Owner } from './owners.ts';
 
 interface Row {
@@ -29,11 +29,9 @@ interface Row {
   finished_at: string | null;
 }
 
-const LIVE: readonly RunStatus[] = ['created', 'running', 'paused'];
-
 /** A run is live while the process that trains it is; a dead owner means the run was interrupted. */
 function toRun(r: Row): RunSummary {
-  const live = LIVE.includes(r.status);
+  const live = isLive(r.status);
   return {
     id: r.id,
     datasetId: r.dataset_id,
@@ -103,7 +101,7 @@ export class RunTable {
           | undefined;
         if (!r) return null;
         const mine = r.pid === owner.pid && (r.owner_started === null || r.owner_started === owner.started);
-        if (LIVE.includes(r.status) && ownerAlive(r.pid, r.owner_started) && !(mine && staleHere)) {
+        if (isLive(r.status) && ownerAlive(r.pid, r.owner_started) && !(mine && staleHere)) {
           return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
         }
         this.db
@@ -140,7 +138,7 @@ export class RunTable {
     const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, updated_at FROM runs WHERE id = ?').get(id) as
       | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'updated_at'>
       | undefined;
-    if (!r || !LIVE.includes(r.status) || !ownerAlive(r.pid, r.owner_started)) return null;
+    if (!r || !isLive(r.status) || !ownerAlive(r.pid, r.owner_started)) return null;
     return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
   }
 

@@ -4,6 +4,7 @@ import { BrowserWindow, Menu, Notification, app, dialog, net, protocol, session,
 import { existsSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DATASET_EXTENSIONS } from '../../shared/formats.ts';
 import { Studio } from '../core/studio.ts';
 import { defaultHome, resolveHome } from '../core/home.ts';
 import { APP_CONTENT_SECURITY_POLICY } from '../bridge/csp.ts';
@@ -89,7 +90,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog(window!, {
       title: kind === 'file' ? 'Import a text file' : 'Import a folder of text files',
       properties: [kind === 'file' ? 'openFile' : 'openDirectory'],
-      filters: kind === 'file' ? [{ name: 'Text', extensions: ['txt', 'text', 'md'] }, { name: 'All files', extensions: ['*'] }] : undefined,
+      filters: kind === 'file' ? [{ name: 'Text or labelled examples', extensions: [...DATASET_EXTENSIONS] }, { name: 'All files', extensions: ['*'] }] : undefined,
     });
     return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
   });

@@ -3,15 +3,12 @@
 // RNN_STUDIO_BACKEND=node|wasm|cpu forces one; a forced backend that cannot load is an error, never a
 // silent fallback. Only the engine imports TensorFlow.js.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../../shared/types.ts';
+import { FASTER_BACKEND_HINT, type BackendName } from '../../shared/types.ts';
 import { nativeStatus } from './native.ts';
 
 export { tf };
 
 export const BACKEND_ORDER: BackendName[] = ['node', 'wasm', 'cpu'];
-
-export const FASTER_BACKEND_HINT =
-  'For native speed install @tensorflow/tfjs-node (it downloads libtensorflow when installed; needs network).';
 
 export interface BackendChoice {
   name: BackendName;

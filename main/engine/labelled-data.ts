@@ -5,10 +5,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { tableFormatOf, type DatasetFormat } from '../../shared/formats.ts';
 import { CorpusError, decodeText, ImportReader, notRegularFile } from './data.ts';
 
-export const LABELLED_FORMATS = ['csv', 'tsv', 'jsonl', 'folders'] as const;
-export type LabelledFormat = (typeof LABELLED_FORMATS)[number];
+export type LabelledFormat = Exclude<DatasetFormat, 'text'>;
 
 export interface Example {
   text: string;
@@ -32,9 +32,7 @@ export interface Table {
 }
 
 export function guessFormat(path: string): LabelledFormat | null {
-  if (statSync(path).isDirectory()) return 'folders';
-  const ext = path.toLowerCase().split('.').pop();
-  return ext === 'csv' ? 'csv' : ext === 'tsv' || ext === 'tab' ? 'tsv' : ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : null;
+  return statSync(path).isDirectory() ? 'folders' : tableFormatOf(path);
 }
 
 function readTable(path: string, format: 'csv' | 'tsv' | 'jsonl', encoding?: string): Table {

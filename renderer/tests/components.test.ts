@@ -36,6 +36,19 @@ describe('ConfigForm', () => {
     await fireEvent.input(screen.getByRole('spinbutton', { name: /Max steps/ }), { target: { value: '500' } });
     expect(onchange.mock.lastCall![0].train).toMatchObject({ maxSteps: 500, seed: null });
   });
+
+  it("shows a classifier's fields, not a generator's, and hands out a classifier's config", async () => {
+    const onchange = vi.fn();
+    render(ConfigForm, { task: 'classify', onchange });
+    expect(screen.queryByRole('spinbutton', { name: /Sequence length/ })).toBeNull();
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Pooling' }), { target: { value: 'mean' } });
+    await fireEvent.click(screen.getByRole('checkbox', { name: /Bidirectional/ }));
+    await fireEvent.input(screen.getByRole('spinbutton', { name: /Max length/ }), { target: { value: '40' } });
+    const config = onchange.mock.lastCall![0];
+    expect(RunConfigSchema.safeParse(config).success).toBe(true);
+    expect(config).toMatchObject({ task: 'classify', model: { pooling: 'mean', bidirectional: true }, train: { maxLen: 40, classWeights: 'none' } });
+    expect(config.train.seqLen).toBeUndefined();
+  });
 });
 
 function run(id: number, bestValLoss: number | null, cell: 'lstm' | 'gru' = 'lstm'): RunSummary {

@@ -25,6 +25,10 @@ test('TSV, JSONL and a folder per label (a file or a line per example); columns 
   writeFileSync(join(dir, 'lang.tsv'), 'sentence\tlanguage\nbonjour tout le monde\tfr\nhello everyone\ten\nguten tag\tde\n');
   const tsv = await studio.invoke('datasets:import', { path: join(dir, 'lang.tsv'), textColumn: 'sentence', labelColumn: 'language' });
   assert.deepEqual(tsv.dataset.labels!.map((l) => l.label), ['de', 'en', 'fr']);
+  // .tab is TSV as well, and its extension is left out of the dataset's name as .tsv's is.
+  writeFileSync(join(dir, 'phrases.tab'), 'text\tlabel\nhola a todos\tes\nciao a tutti\tit\n');
+  const tab = await studio.invoke('datasets:import', { path: join(dir, 'phrases.tab') });
+  assert.deepEqual([tab.dataset.format, tab.dataset.name], ['tsv', 'phrases']);
 
   writeFileSync(join(dir, 'intents.jsonl'), '{"text": "book a flight", "label": "travel"}\n\n{"text": "play jazz", "label": "music"}\n');
   const jsonl = await studio.invoke('datasets:import', { path: join(dir, 'intents.jsonl') });

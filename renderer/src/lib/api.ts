@@ -1,6 +1,7 @@
 // The one module of the renderer that talks to the core. In Electron the preload's functions carry the
 // calls over IPC; in a browser, the bridge's WebSocket does. The screens cannot tell which.
 import { ApiError, type ApiClient, type Channel, type ReplyOf, type RequestOf } from '../../../shared/api.ts';
+import { fieldAt, nameFields } from '../../../shared/config-fields.ts';
 import type { PreloadApi } from '../../../shared/preload-api.ts';
 import { TOKEN_HEADER } from '../../../shared/bridge-protocol.ts';
 import { createWebSocketClient } from './ws-client.ts';
@@ -70,7 +71,7 @@ export async function uploadFiles(files: Array<{ file: File; name: string }>, on
   return uploadId;
 }
 
-/** A message for the user from anything thrown. */
+/** A message for the user from anything thrown; a field the core names by its path is named by its label. */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return nameFields(err instanceof Error ? err.message : String(err), (path) => fieldAt(path)?.label);
 }

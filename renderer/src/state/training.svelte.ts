@@ -1,6 +1,6 @@
 // The run being trained from this window: live progress, the curve's points and samples as they come.
 import type { RunConfigInput } from '../../../shared/config.ts';
-import type { BackendName, EvaluationRecord, MetricPoint, RunStatus, SampleRecord } from '../../../shared/types.ts';
+import { isLive, type BackendName, type EvaluationRecord, type MetricPoint, type RunStatus, type SampleRecord } from '../../../shared/types.ts';
 import type { Task } from '../../../shared/config.ts';
 import type { RunCommand } from '../../../shared/api.ts';
 import type { ProgressEvent } from '../../../shared/worker-protocol.ts';
@@ -21,7 +21,7 @@ class TrainingState {
   task = $state<Task>('generate');
   error = $state<string | null>(null);
 
-  active = $derived(this.status === 'running' || this.status === 'paused' || this.status === 'created');
+  active = $derived(this.status !== null && isLive(this.status));
 
   constructor() {
     api.on('run:ready', (e) => {
