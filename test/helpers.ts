@@ -77,10 +77,14 @@ export function withStudio(fn: (studio: Studio, dir: string) => Promise<void>) {
   };
 }
 
-/** The engine's two ways to run the same model: tests that compare results run through both. */
+/**
+ * The engine's two sets of operations for the same model (main/engine/ops.ts): tests that compare results
+ * build their models with each, by passing `engineOps(path.ops)` (and skip the native one when
+ * RNN_STUDIO_NATIVE=0 turns the kernels off).
+ */
 export const ENGINE_PATHS = [
-  { name: 'native kernels', native: true },
-  { name: 'TensorFlow.js ops', native: false },
+  { name: 'native kernels', ops: 'native', skip: process.env.RNN_STUDIO_NATIVE === '0' },
+  { name: 'TensorFlow.js ops', ops: 'tfjs', skip: false },
 ] as const;
 
 /** mulberry32: a small seeded PRNG, so a fuzz case or a random moment can be replayed from its seed. */

@@ -11,7 +11,7 @@ import { nativeStatus } from '../engine/native.ts';
 
 /**
  * Floats a recurrent layer holds per unit per position at the peak of a step, its output and its input's
- * gradient included. With the native kernels: what they save for backprop (SAVED_REGIONS in native.ts)
+ * gradient included. With the native kernels: what they save for backprop (`saved` in native/src/kernels.h)
  * plus the copies in and out of TensorFlow.js's tensors; on TensorFlow.js ops alone, far more (the
  * projected gates, their per-step slices, every step's intermediate products). Measured as peak RSS over
  * a few configs per path (batch × seq-len from 8K to 64K positions), rounded up.

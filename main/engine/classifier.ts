@@ -7,9 +7,8 @@
 import { tf } from './backend.ts';
 import type { ModelConfig } from '../../shared/config.ts';
 import { directions, paramSpecs } from './params.ts';
-import { createVariables, readVariables, type LayerWeights } from './model.ts';
-import { dense, embed } from './ops.ts';
-import { layerOverTime } from './recurrence.ts';
+import { createVariables } from './model.ts';
+import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
 
 export class CharClassifier {
   readonly variables: Map<string, tf.Variable>;
@@ -19,6 +18,7 @@ export class CharClassifier {
     readonly classes: number,
     readonly config: ModelConfig,
     weights: Map<string, Float32Array>,
+    readonly ops: EngineOps,
   ) {
     this.variables = createVariables(paramSpecs(vocabSize, config, classes), weights);
   }
@@ -31,7 +31,7 @@ export class CharClassifier {
     return this.variables.get(name)! as unknown as T;
   }
 
-  private weights(l: number, dir: string): LayerWeights {
+  private weights(l: number, dir: string): RecurrentWeights {
     return { kernel: this.v(`layer${l}.${dir}kernel`), recurrentKernel: this.v(`layer${l}.${dir}recurrentKernel`), bias: this.v(`layer${l}.${dir}bias`) };
   }
 
@@ -51,7 +51,7 @@ export class CharClassifier {
     for (let l = 0; l < layers; l++) {
       outputs = dirs.map((d, i) => {
         const w = this.weights(l, d);
-        return layerOverTime(cell, x, T, w, maskT, i === 1); // [T, B, H]
+        return this.ops.layerOverTime(cell, x, T, w, maskT, i === 1); // [T, B, H]
       });
       const joined = D === 1 ? outputs[0] : tf.concat(outputs, 2); // [T, B, D·H]
       const flat = tf.reshape(joined, [T * B, D * H]) as tf.Tensor2D;
@@ -71,11 +71,7 @@ export class CharClassifier {
           ? (tf.div(tf.sum(tf.mul(seq, maskT), 0), tf.maximum(tf.sum(maskT, 0), 1)) as tf.Tensor2D)
           : (tf.max(tf.add(seq, tf.mul(tf.sub(maskT, 1), 1e9)), 0) as tf.Tensor2D);
     }
-    return dense(drop(pooled, layers), this.v('output.kernel'), this.v('output.bias'));
-  }
-
-  readWeights(): Promise<Map<string, Float32Array>> {
-    return readVariables(this.variables);
+    return this.ops.dense(drop(pooled, layers), this.v('output.kernel'), this.v('output.bias'));
   }
 
   dispose(): void {

@@ -11,4 +11,4 @@ export const ENGINE_WORKER_URL = new URL(
 );
 export { nativeStatus } from './native.ts';
 export { decodeText, countChars, buildCharset, CorpusError, UNKNOWN, UNKNOWN_DISPLAY } from './data.ts';
-export { countParameters, GATES } from './params.ts';
+export { countParameters } from './params.ts';

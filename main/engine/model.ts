@@ -1,26 +1,22 @@
 // The character model: embedding → 1–4 recurrent layers (SimpleRNN, LSTM or GRU) → dense softmax.
 // Written with TensorFlow.js core ops and custom gradients rather than tf.layers so that every backend
-// can train it, fast (ops.ts, recurrence.ts):
+// can train it, fast (ops.ts: native-ops.ts, or tfjs-ops.ts and recurrence.ts):
 //  - the embedding's gradient is a scatter-add (wasm has no UnsortedSegmentSum, which tf.gather's uses);
 //  - every matmul's gradient multiplies explicitly transposed operands (wasm's transposed BatchMatMul
 //    leaves its fast XNNPACK path and runs 10–50× slower);
 //  - the input projection of all timesteps is one large matmul before the recurrence, and each cell's
 //    gates come from one matmul (4 for LSTM, 3 for GRU), as cuDNN does;
-//  - with the native kernels (native.ts), each recurrent layer forward and backward, the large products
-//    and the loss run natively on all cores.
+//  - with the native kernels (native-ops.ts), each recurrent layer forward and backward, the large
+//    products and the loss run natively on all cores.
+// Which set of operations (ops.ts) a model uses is chosen when it is built, and fixed for its life.
 // Weight layout and gate order follow Keras/tf.layers (LSTM: i f c o, unit forget bias; GRU: z r h with
 // the reset gate applied before the recurrent matmul) so results can be compared with tf.layers.
 // Shapes: B = batch, T = timesteps, E = embedding, H = units, G = gates, V = vocabulary.
 import { tf } from './backend.ts';
-import type { CellType, ModelConfig } from '../../shared/config.ts';
+import type { ModelConfig } from '../../shared/config.ts';
 import { Rng } from './rng.ts';
-import { layerOverTime } from './recurrence.ts';
-import { dense, embed, linear, meanCrossEntropy } from './ops.ts';
-import { GATES, countParameters, paramSpecs } from './params.ts';
-
-export { GATES, countParameters, paramSpecs };
-export { dense, embed, linear, meanCrossEntropy };
-
+import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
+import { countParameters, paramSpecs } from './params.ts';
 
 function glorotUniform(rng: Rng, fanIn: number, fanOut: number, size: number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -85,35 +81,6 @@ export function initialWeights(vocabSize: number, cfg: ModelConfig, rng: Rng, ou
   return values;
 }
 
-/** Recurrent state of one layer: h [B, H] and, for LSTM, c [B, H]. */
-export interface LayerState {
-  h: tf.Tensor2D;
-  c?: tf.Tensor2D;
-}
-
-/** The weights of one layer (in one direction). */
-export interface LayerWeights {
-  kernel: tf.Tensor2D;
-  recurrentKernel: tf.Tensor2D;
-  bias: tf.Tensor1D;
-}
-
-/** U as the cell uses it: GRU's is split into its z·r part and its candidate part once, not per step. */
-export function recurrentParts(cell: CellType, w: LayerWeights, H: number): tf.Tensor2D[] {
-  return cell === 'gru' ? tf.split(w.recurrentKernel, [2 * H, H], 1) : [w.recurrentKernel];
-}
-
-export function zeroLayerState(cell: CellType, batch: number, H: number): LayerState {
-  return cell === 'lstm' ? { h: tf.zeros([batch, H]), c: tf.zeros([batch, H]) } : { h: tf.zeros([batch, H]) };
-}
-
-/** The current values of variables, by name (for checkpoints and tests). */
-export async function readVariables(variables: Map<string, tf.Variable>): Promise<Map<string, Float32Array>> {
-  const out = new Map<string, Float32Array>();
-  for (const [name, v] of variables) out.set(name, (await v.data()) as Float32Array);
-  return out;
-}
-
 /** Variables for every parameter of `specs`, from `weights`. */
 export function createVariables(specs: Array<{ name: string; shape: number[] }>, weights: Map<string, Float32Array>): Map<string, tf.Variable> {
   const variables = new Map<string, tf.Variable>();
@@ -126,31 +93,6 @@ export function createVariables(specs: Array<{ name: string; shape: number[] }>,
   return variables;
 }
 
-/**
- * One timestep of one layer. xp: the input already projected, x·W + b [B, G·H]; U split for GRU.
- * Returns the new state; its h is the layer's output.
- */
-export function cellStep(cell: CellType, xp: tf.Tensor2D, state: LayerState, U: tf.Tensor2D[], H: number): LayerState {
-  switch (cell) {
-    case 'rnn':
-      return { h: tf.tanh(tf.add(xp, linear(state.h, U[0]))) as tf.Tensor2D };
-    case 'lstm': {
-      const z = tf.add(xp, linear(state.h, U[0])); // [B, 4H]
-      const [i, f, g, o] = tf.split(z, 4, 1);
-      const c = tf.add(tf.mul(tf.sigmoid(f), state.c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-      return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
-    }
-    case 'gru': {
-      const [xz, xr, xh] = tf.split(xp, 3, 1); // each [B, H]
-      const [hz, hr] = tf.split(linear(state.h, U[0]), 2, 1);
-      const z = tf.sigmoid(tf.add(xz, hz));
-      const r = tf.sigmoid(tf.add(xr, hr));
-      const candidate = tf.tanh(tf.add(xh, linear(tf.mul(r, state.h), U[1])));
-      return { h: tf.add(tf.mul(z, state.h), tf.mul(tf.sub(1, z), candidate)) as tf.Tensor2D };
-    }
-  }
-}
-
 export class CharRnn {
   readonly variables: Map<string, tf.Variable>;
 
@@ -158,6 +100,7 @@ export class CharRnn {
     readonly vocabSize: number,
     readonly config: ModelConfig,
     weights: Map<string, Float32Array>,
+    readonly ops: EngineOps,
   ) {
     this.variables = createVariables(paramSpecs(vocabSize, config), weights);
   }
@@ -170,16 +113,12 @@ export class CharRnn {
     return this.variables.get(name)! as unknown as T;
   }
 
-  private layer(l: number): LayerWeights {
+  private layer(l: number): RecurrentWeights {
     return {
       kernel: this.v(`layer${l}.kernel`),
       recurrentKernel: this.v(`layer${l}.recurrentKernel`),
       bias: this.v(`layer${l}.bias`),
     };
-  }
-
-  zeroState(batch: number): LayerState[] {
-    return Array.from({ length: this.config.layers }, () => zeroLayerState(this.config.cell, batch, this.config.units));
   }
 
   /**
@@ -189,6 +128,7 @@ export class CharRnn {
   forward(inputs: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
     const [B, T] = inputs.shape;
     const { units: H, layers, dropout, cell } = this.config;
+    const { ops } = this;
     const drop = (x: tf.Tensor2D, k: number): tf.Tensor2D =>
       dropoutSeed !== null && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed + k) as tf.Tensor2D) : x;
 
@@ -196,36 +136,16 @@ export class CharRnn {
     let x = embed(this.v('embedding'), tf.reshape(tf.transpose(inputs), [-1])); // [T·B, E]
     for (let l = 0; l < layers; l++) {
       const w = this.layer(l);
-      const hs = layerOverTime(cell, x, T, w, null); // [T, B, H]
+      const hs = ops.layerOverTime(cell, x, T, w, null); // [T, B, H]
       x = drop(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, l); // [T·B, H]
     }
-    return dense(x, this.v('output.kernel'), this.v('output.bias')); // [T·B, V]
+    return ops.dense(x, this.v('output.kernel'), this.v('output.bias')); // [T·B, V]
   }
 
   /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */
   loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, dropoutSeed: number | null): tf.Scalar {
     const logits = this.forward(inputs, dropoutSeed); // time-major rows
-    return meanCrossEntropy(logits, tf.reshape(tf.transpose(targets), [-1]) as tf.Tensor1D);
-  }
-
-  /**
-   * One character for each of B streams, carrying state: ids int32 [B] → logits [B, V] and the new state.
-   * Used by sampling, which never re-runs the prefix.
-   */
-  step(ids: tf.Tensor1D, state: LayerState[]): { logits: tf.Tensor2D; state: LayerState[] } {
-    let x = embed(this.v('embedding'), ids);
-    const next: LayerState[] = [];
-    for (let l = 0; l < this.config.layers; l++) {
-      const w = this.layer(l);
-      const s = cellStep(this.config.cell, dense(x, w.kernel, w.bias), state[l], recurrentParts(this.config.cell, w, this.config.units), this.config.units);
-      next.push(s);
-      x = s.h;
-    }
-    return { logits: dense(x, this.v('output.kernel'), this.v('output.bias')), state: next };
-  }
-
-  readWeights(): Promise<Map<string, Float32Array>> {
-    return readVariables(this.variables);
+    return this.ops.meanCrossEntropy(logits, tf.reshape(tf.transpose(targets), [-1]) as tf.Tensor1D);
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // RNN Studio's native kernels (main/engine/native/, C++ through Node-API): the recurrent layers'
 // forward and backward passes and large matrix multiplies, on all cores, at native speed. Built at
 // install time by scripts/build-native.mjs; when they are missing (no compiler on the machine) the engine
-// runs the same math with TensorFlow.js ops instead and says so.
+// runs the same math with TensorFlow.js ops instead (tfjs-ops.ts) and says so. native-ops.ts calls them.
 // RNN_STUDIO_NATIVE=0 turns them off; =1 makes their absence an error rather than a fallback.
 // RNN_STUDIO_TRAIN_THREADS sets how many threads they use (default: the cores, at most 4).
 // The addon picks the widest instruction set the CPU has (AVX-512, AVX2 + FMA, or generic C++);
@@ -10,37 +10,118 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import type { CellType } from '../../shared/config.ts';
 
 /** Set by the desktop build (scripts/build.mjs), which copies the addon next to the bundles. */
 declare const __RNN_STUDIO_NATIVE_KERNELS__: string | undefined;
 
+/** A recurrent layer's shape, as the kernels read it (time-major rows: T·B). */
+export interface LayerShape {
+  cell: CellType;
+  T: number;
+  B: number;
+  H: number;
+  /** Input features per row. */
+  In: number;
+}
+
+/** C[M, N] = op(A)·op(B) + beta·C, on `threads` threads (op = transposed when trans*). */
+export interface GemmArgs {
+  M: number;
+  N: number;
+  K: number;
+  A: Float32Array;
+  lda: number;
+  transA: boolean;
+  B: Float32Array;
+  ldb: number;
+  transB: boolean;
+  C: Float32Array;
+  ldc: number;
+  beta: number;
+  threads: number;
+}
+
+/** One layer over time, input projection included: x [T·B, In] → hs [T, B, H]; `saved` keeps what the backward pass needs. */
+export interface RecurrentForwardArgs extends LayerShape {
+  x: Float32Array;
+  W: Float32Array;
+  bias: Float32Array;
+  U: Float32Array;
+  /** [T, B]: 0 carries the state through a padded step; null = no padding. */
+  mask: Float32Array | null;
+  reverse: boolean;
+  hs: Float32Array;
+  /** cells[cell].saved regions of [T, B, H]. */
+  saved: Float32Array;
+  threads: number;
+}
+
+/** The gradients of one layer from what its forward pass saved and dy [T, B, H]. */
+export interface RecurrentBackwardArgs extends LayerShape {
+  x: Float32Array;
+  W: Float32Array;
+  U: Float32Array;
+  mask: Float32Array | null;
+  reverse: boolean;
+  saved: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  dW: Float32Array;
+  db: Float32Array;
+  dU: Float32Array;
+  threads: number;
+}
+
+/** Mean softmax cross-entropy of logits [N, V] against targets [N]; dlogits receives its gradient. */
+export interface SoftmaxCrossEntropyArgs {
+  N: number;
+  V: number;
+  logits: Float32Array;
+  targets: Int32Array;
+  dlogits: Float32Array;
+  threads: number;
+}
+
+/** out[N] = x[K] · M[K, N], on this thread (sampling at batch 1). */
+export interface MatvecArgs {
+  K: number;
+  N: number;
+  x: Float32Array;
+  M: Float32Array;
+  out: Float32Array;
+}
+
+/** One Adam step in place: g·scale updates m and v, then p -= step · m / (√v / bc2 + epsilon). */
+export interface AdamUpdateArgs {
+  p: Float32Array;
+  g: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  scale: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  step: number;
+  bc2: number;
+}
+
+/** The addon's functions: each takes one object of named arguments, and refuses a bad one by its name. */
 export interface NativeKernels {
-  info(): { kernels: 'avx512' | 'avx2' | 'generic' };
-  gemm(
-    M: number, N: number, K: number,
-    A: Float32Array, lda: number, transA: boolean,
-    B: Float32Array, ldb: number, transB: boolean,
-    C: Float32Array, ldc: number, beta: number, threads: number,
-  ): void;
-  recurrentForward(
-    cell: number, T: number, B: number, H: number, In: number,
-    x: Float32Array, W: Float32Array, bias: Float32Array, U: Float32Array, mask: Float32Array | null, reverse: boolean,
-    hs: Float32Array, saved: Float32Array, threads: number,
-  ): void;
-  recurrentBackward(
-    cell: number, T: number, B: number, H: number, In: number,
-    x: Float32Array, W: Float32Array, U: Float32Array, mask: Float32Array | null, reverse: boolean,
-    saved: Float32Array, dy: Float32Array,
-    dx: Float32Array, dW: Float32Array, db: Float32Array, dU: Float32Array, threads: number,
-  ): void;
-  /** Mean softmax cross-entropy of logits [N, V] against targets; fills dlogits with its gradient. */
-  softmaxCrossEntropy(N: number, V: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array, threads: number): number;
-  /** out[N] = x[K] · M[K, N], on this thread (sampling at batch 1). */
-  matvec(K: number, N: number, x: Float32Array, M: Float32Array, out: Float32Array): void;
-  /** One Adam step in place (optimizer.ts): g·scale updates m and v, then p. */
-  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scale: number, beta1: number, beta2: number, epsilon: number, step: number, bc2: number): void;
+  info(): {
+    kernels: 'avx512' | 'avx2' | 'generic';
+    /** The C++ table of cells (kernels.h): gates, and [T, B, H] regions a forward pass saves. */
+    cells: Record<CellType, { gates: number; saved: number }>;
+  };
+  gemm(a: GemmArgs): void;
+  recurrentForward(a: RecurrentForwardArgs): void;
+  recurrentBackward(a: RecurrentBackwardArgs): void;
+  /** The mean loss. */
+  softmaxCrossEntropy(a: SoftmaxCrossEntropyArgs): number;
+  matvec(a: MatvecArgs): void;
+  adamUpdate(a: AdamUpdateArgs): void;
   /** Σ x², accumulated in double. */
-  sumSquares(x: Float32Array): number;
+  sumSquares(a: { x: Float32Array }): number;
 }
 
 export const NATIVE_ADDON = 'rnn_kernels.node';
@@ -89,20 +170,3 @@ export function nativeStatus(): NativeStatus {
   if (mode === '1') throw new Error(`RNN_STUDIO_NATIVE=1 was asked for but the native kernels are ${failure}`);
   return (status = { kernels: null, note: `native kernels ${failure}; the recurrent layers run on TensorFlow.js ops`, threads });
 }
-
-let disabled = false;
-
-/** Runs the engine without the native kernels (true) or as configured (false): tests compare the two. */
-export function disableNativeKernels(off: boolean): void {
-  disabled = off;
-}
-
-/** The kernels and their thread count, or null when the engine runs on TensorFlow.js ops alone. */
-export function native(): { k: NativeKernels; threads: number } | null {
-  if (disabled) return null;
-  const s = nativeStatus();
-  return s.kernels ? { k: s.kernels, threads: s.threads } : null;
-}
-
-export const CELL_CODE = { rnn: 0, lstm: 1, gru: 2 } as const;
-export const SAVED_REGIONS = { rnn: 2, lstm: 7, gru: 5 } as const;

@@ -1,74 +1,65 @@
-// The differentiable primitives both models are built from, each a tf.customGrad so that every
-// backend can train it, and fast: x·w and x·w + b (natively when the kernels are there, else matmuls
-// whose gradients never use wasm's slow transposed path), the embedding lookup (rows copied in JavaScript, gradient by
-// scatter-add: wasm lacks UnsortedSegmentSum) and the mean softmax cross-entropy.
+// The operations the models are made of, each differentiable (tf.customGrad) so that every backend can
+// train it. They come in two sets that give the same results within float tolerance: the native kernels'
+// (native-ops.ts) and TensorFlow.js ops alone (tfjs-ops.ts, the fallback). A model, its optimizer and its
+// sampler use the one set they were built with: `engineOps()` picks it, once, from what native.ts loaded.
+// The embedding lookup is the same on both: rows copied in JavaScript, gradient by scatter-add.
 import { tf } from './backend.ts';
-import { native } from './native.ts';
+import type { CellType } from '../../shared/config.ts';
+import { nativeStatus } from './native.ts';
+import { nativeOps } from './native-ops.ts';
+import { tfjsOps } from './tfjs-ops.ts';
+import type { Adam } from './optimizer.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
-/**
- * x·w whose gradient never uses a transposed matmul (see the header); with the native kernels, all three
- * products run natively. x: [N, K], w: [K, M] → [N, M].
- */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const nat = native();
-  if (nat) return nativeDense(nat, x, w, null);
-  const f = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([a, b]);
-    return {
-      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sa, sb] = saved as tf.Tensor2D[];
-        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
-      },
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(x, w) as tf.Tensor2D;
+/** The weights of one layer in one direction: x·kernel + bias feeds the recurrence through U. */
+export interface RecurrentWeights {
+  kernel: tf.Tensor2D; // [In, G·H]
+  recurrentKernel: tf.Tensor2D; // [H, G·H]
+  bias: tf.Tensor1D; // [G·H]
 }
 
-/**
- * x·w + b, the dense layer. With the native kernels the bias is folded into the product and its
- * gradient summed in JavaScript (wasm's broadcasting Add and its gradient's Sum took ~3.7 ms per P1
- * step on the output layer). x: [N, K], w: [K, M], b: [M] → [N, M].
- */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  const nat = native();
-  return nat ? nativeDense(nat, x, w, b) : (tf.add(linear(x, w), b) as tf.Tensor2D);
+/** A [rows, cols] matrix held where its path computes, multiplied by row vectors (sampling at batch 1). */
+export interface RowMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** x [rows] · this → [cols]. */
+  times(x: Float32Array): Float32Array;
+  dispose(): void;
 }
 
-/** x·w (+ b) and its gradients, all products native. */
-function nativeDense(nat: NonNullable<ReturnType<typeof native>>, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
-  // customGrad passes its save function after the inputs: which inputs there are is known from `b`.
-  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, third: unknown) => {
-    const bIn = b ? (third as tf.Tensor) : null;
-    const [N, K] = xIn.shape as [number, number];
-    const M = wIn.shape[1] as number;
-    const xd = xIn.dataSync() as Float32Array;
-    const wd = wIn.dataSync() as Float32Array;
-    const out = new Float32Array(N * M);
-    if (bIn) {
-      const bias = bIn.dataSync() as Float32Array;
-      for (let r = 0; r < N; r++) out.set(bias, r * M);
-    }
-    nat.k.gemm(N, M, K, xd, K, false, wd, M, false, out, M, bIn ? 1 : 0, nat.threads);
-    return {
-      value: tf.tensor2d(out, [N, M]),
-      gradFunc: (dy: tf.Tensor) => {
-        const dyd = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(N * K);
-        const dw = new Float32Array(K * M);
-        nat.k.gemm(N, K, M, dyd, M, false, wd, M, true, dx, K, 0, nat.threads); // dy·wᵀ
-        nat.k.gemm(K, M, N, xd, K, true, dyd, M, false, dw, M, 0, nat.threads); // xᵀ·dy
-        const grads = [tf.tensor2d(dx, [N, K]), tf.tensor2d(dw, [K, M])];
-        if (!bIn) return grads;
-        const db = new Float32Array(M);
-        for (let r = 0; r < N; r++) for (let j = 0; j < M; j++) db[j] += dyd[r * M + j];
-        return [...grads, tf.tensor1d(db)];
-      },
-    };
-  }) as unknown as CustomGradientFunc);
-  return (b ? f(x, w, b) : f(x, w)) as tf.Tensor2D;
+export type OpsKind = 'native' | 'tfjs';
+
+export interface EngineOps {
+  readonly kind: OpsKind;
+  /** x·w + b, the dense layer. x: [N, K], w: [K, M], b: [M] → [N, M]. */
+  dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D;
+  /**
+   * One recurrent layer (one direction) over time, input projection included. x: [T·B, In] (time-major
+   * rows) → [T, B, H]. mask: [T, B, 1] or null. `reverse` reads the sequence from its end; the outputs
+   * stay in time order.
+   */
+  layerOverTime(cell: CellType, x: tf.Tensor2D, T: number, w: RecurrentWeights, mask: tf.Tensor3D | null, reverse?: boolean): tf.Tensor3D;
+  /** Mean softmax cross-entropy of logits [N, V] against integer targets [N]. */
+  meanCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar;
+  adam(params: Map<string, tf.Variable>, lr: number): Adam;
+  /** out[M, N] += a[M, K] · b[K, N], on host arrays. */
+  gemm(M: number, N: number, K: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** `data` [rows, cols] as a matrix to multiply by. */
+  matrix(data: Float32Array, rows: number, cols: number): RowMatrix;
+}
+
+let native: EngineOps | null = null;
+
+/**
+ * The operations to build a model with: `kind`'s, or without it the native kernels' when they loaded
+ * (native.ts says why not), else TensorFlow.js's. Asking for the native set without the kernels is an error.
+ */
+export function engineOps(kind?: OpsKind): EngineOps {
+  const { kernels, threads, note } = nativeStatus();
+  if (kind === 'tfjs' || (!kind && !kernels)) return tfjsOps;
+  if (!kernels) throw new Error(`the native kernels were asked for, but: ${note}`);
+  return (native ??= nativeOps(kernels, threads));
 }
 
 /**
@@ -102,23 +93,4 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
     };
   }) as unknown as CustomGradientFunc);
   return f(table) as tf.Tensor2D;
-}
-
-/**
- * Mean softmax cross-entropy of logits [N, V] against integer targets [N]: natively (one pass, its
- * gradient computed on the way) when the kernels are there, else with TensorFlow.js ops.
- */
-export function meanCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
-  const nat = native();
-  const [N, V] = logits.shape;
-  if (!nat) return tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), logits) as tf.Scalar;
-  const f = tf.customGrad(((l: tf.Tensor) => {
-    const d = new Float32Array(N * V);
-    const loss = nat.k.softmaxCrossEntropy(N, V, l.dataSync() as Float32Array, targets.dataSync() as Int32Array, d, nat.threads);
-    return {
-      value: tf.scalar(loss),
-      gradFunc: (dy: tf.Tensor) => tf.mul(tf.tensor2d(d, [N, V]), dy),
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(logits) as tf.Scalar;
 }

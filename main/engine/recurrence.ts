@@ -1,15 +1,12 @@
-// The fast recurrent path: a whole layer's recurrence over T steps as one custom op (tf.customGrad)
-// whose backward pass runs the recurrence once and gets the recurrent weights' gradient from one large
-// matmul (hᵀ of all steps × the gates' gradients of all steps) instead of T small ones — and transposes
-// U once, not at every step (wasm's transposed matmul leaves its fast path, so transposes are explicit).
+// The TensorFlow.js recurrence (the fallback path, tfjs-ops.ts): a whole layer's recurrence over T steps
+// as one custom op (tf.customGrad) whose backward pass runs the recurrence once and gets the recurrent
+// weights' gradient from one large matmul (hᵀ of all steps × the gates' gradients of all steps) instead of
+// T small ones — and transposes U once, not at every step (wasm's transposed matmul leaves its fast path,
+// so transposes are explicit).
 // Shapes are time-major: xp [T, B, G·H] (inputs already projected, bias included), U [H, G·H] → hs [T, B, H].
 // Optional mask [T, B, 1]: a step with mask 0 carries the previous state through (padding).
-// `layerOverTime` is what the models call: with the native kernels (native.ts) the projection and the
-// recurrence, forward and backward, run in one native call on all cores; without them, in the op below.
 import { tf } from './backend.ts';
 import type { CellType } from '../../shared/config.ts';
-import { CELL_CODE, SAVED_REGIONS, native } from './native.ts';
-import { linear } from './ops.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -18,7 +15,7 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
  * fast path (~5 ms for one 128 KB slice); reading it once and uploading each slice costs well under 1 ms
  * in all. Only used where gradients are supplied by hand (inside the custom op), since it leaves tf's tape.
  */
-export function timeSlices(x: tf.Tensor): tf.Tensor2D[] {
+function timeSlices(x: tf.Tensor): tf.Tensor2D[] {
   const [T, B, N] = x.shape;
   const data = x.dataSync() as Float32Array;
   return Array.from({ length: T }, (_, t) => tf.tensor2d(data.subarray(t * B * N, (t + 1) * B * N), [B, N]));
@@ -160,76 +157,4 @@ export function recurrentLayer(cell: CellType, xp: tf.Tensor3D, U: tf.Tensor2D, 
     };
   }) as unknown as CustomGradientFunc);
   return f(xp, U) as tf.Tensor3D;
-}
-
-/** The weights of one layer in one direction: x·kernel + bias feeds the recurrence through U. */
-export interface RecurrentWeights {
-  kernel: tf.Tensor2D; // [In, G·H]
-  recurrentKernel: tf.Tensor2D; // [H, G·H]
-  bias: tf.Tensor1D; // [G·H]
-}
-
-const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
-
-// What a native forward pass saves for its backward pass (≈ 15 MB per P1 layer) is taken from, and given
-// back to, a small pool: a fresh buffer at every step costs more in page faults and collection than the
-// arithmetic that fills it.
-// The pool keeps at most POOL_BYTES, so a long-lived worker does not hold a large model's buffers forever.
-const savedPool: Float32Array[] = [];
-const POOL_BYTES = 256 * 2 ** 20;
-let pooledBytes = 0;
-function takeSaved(n: number): Float32Array {
-  const i = savedPool.findIndex((a) => a.length === n);
-  if (i < 0) return new Float32Array(n);
-  const [a] = savedPool.splice(i, 1);
-  pooledBytes -= a.byteLength;
-  return a;
-}
-function giveSaved(a: Float32Array): void {
-  if (pooledBytes + a.byteLength > POOL_BYTES) return;
-  savedPool.push(a);
-  pooledBytes += a.byteLength;
-}
-
-/**
- * One recurrent layer (one direction) over time, input projection included. x: [T·B, In] (time-major
- * rows) → [T, B, H]. mask: [T, B, 1] or null. `reverse` reads the sequence from its end.
- */
-export function layerOverTime(cell: CellType, x: tf.Tensor2D, T: number, w: RecurrentWeights, mask: tf.Tensor3D | null, reverse = false): tf.Tensor3D {
-  const nat = native();
-  const H = w.recurrentKernel.shape[0];
-  const G = w.recurrentKernel.shape[1];
-  const [rows, In] = x.shape;
-  const B = rows / T;
-  if (!Number.isInteger(B)) throw new Error(`a recurrent layer over ${T} steps was given ${rows} rows, not a multiple of ${T}`);
-  if (!nat) {
-    const projected = tf.reshape(tf.add(linear(x, w.kernel), w.bias), [T, B, G]) as tf.Tensor3D;
-    return recurrentLayer(cell, projected, w.recurrentKernel, mask, reverse);
-  }
-  const { k, threads } = nat;
-  const code = CELL_CODE[cell];
-  const maskData = mask ? f32(mask) : null;
-  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, bIn: tf.Tensor, uIn: tf.Tensor) => {
-    const xd = f32(xIn);
-    const wd = f32(wIn);
-    const ud = f32(uIn);
-    const hs = new Float32Array(rows * H);
-    let saved: Float32Array | null = takeSaved(rows * H * SAVED_REGIONS[cell]);
-    k.recurrentForward(code, T, B, H, In, xd, wd, f32(bIn), ud, maskData, reverse, hs, saved, threads);
-    return {
-      value: tf.tensor3d(hs, [T, B, H]),
-      gradFunc: (dy: tf.Tensor) => {
-        if (!saved) throw new Error('a native recurrent layer was differentiated twice');
-        const dx = new Float32Array(rows * In);
-        const dW = new Float32Array(In * G);
-        const db = new Float32Array(G);
-        const dU = new Float32Array(H * G);
-        k.recurrentBackward(code, T, B, H, In, xd, wd, ud, maskData, reverse, saved, f32(dy), dx, dW, db, dU, threads);
-        giveSaved(saved);
-        saved = null;
-        return [tf.tensor2d(dx, [rows, In]), tf.tensor2d(dW, [In, G]), tf.tensor1d(db), tf.tensor2d(dU, [H, G])];
-      },
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(x, w.kernel, w.bias, w.recurrentKernel) as tf.Tensor3D;
 }

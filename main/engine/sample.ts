@@ -1,13 +1,12 @@
 // Stateful generation, one character at a time: the recurrent state is carried from step to step, so the
 // prefix is never run again. Temperature, top-k and top-p shape the distribution; a seeded RNG draws from
 // it, so the same seed and weights give the same text.
-import { tf } from './backend.ts';
 import type { SampleParams } from '../../shared/config.ts';
 import type { CharRnn } from './model.ts';
 import { GATES } from './params.ts';
 import { CorpusError, UNKNOWN, type Vocabulary } from './data.ts';
 import { Rng } from './rng.ts';
-import { native } from './native.ts';
+import type { EngineOps, RowMatrix } from './ops.ts';
 
 export type SampleOptions = SampleParams & { seed: number };
 
@@ -48,21 +47,13 @@ export function pickNext(logits: Float32Array, opts: Pick<SampleOptions, 'temper
 /**
  * Carries one stream's recurrent state between characters, fast at batch 1. Sampling is per-call
  * overhead, not arithmetic (a TensorFlow.js op costs 15–70 µs here whatever its size), so each step uses
- * as few ops as possible: the first layer's input projection is a table lookup (embedding·W + b for every
- * character, computed once); each layer's new h is multiplied once by [U | next weights], which yields
- * both its recurrent term for the next character and the next layer's input (or the logits) for this
- * one; the gate arithmetic on these small vectors runs in plain JavaScript. One matmul per layer per
- * character (two for GRU, whose candidate needs r·h first) — with the native kernels, a native
- * row-times-matrix on copies in host memory, without any TensorFlow.js op per character.
+ * as few products as possible: the first layer's input projection is a table lookup (embedding·W + b for
+ * every character, computed once); each layer's new h is multiplied once by [U | next weights], which
+ * yields both its recurrent term for the next character and the next layer's input (or the logits) for
+ * this one; the gate arithmetic on these small vectors runs in plain JavaScript. One product per layer per
+ * character (two for GRU, whose candidate needs r·h first), on the model's path (ops.ts): with the native
+ * kernels a native row-times-matrix in host memory, without any TensorFlow.js op per character.
  */
-/** A matrix the sampler multiplies by: on the backend, or (with the native kernels) in host memory. */
-interface Matrix {
-  tensor?: tf.Tensor2D;
-  host?: Float32Array;
-  rows: number;
-  cols: number;
-}
-
 export class StreamState {
   private readonly cell: CharRnn['config']['cell'];
   private readonly H: number;
@@ -70,11 +61,11 @@ export class StreamState {
   /** Layer 0's input projection for each character: [V][G·H]. */
   private readonly table: Float32Array;
   /** Per layer: [U (or GRU's U_zr) | W of the next layer (or the output kernel)]. */
-  private readonly combined: Matrix[];
+  private readonly combined: RowMatrix[] = [];
   /** GRU's candidate part of U, per layer. */
-  private readonly candidateU: Matrix[];
+  private readonly candidateU: RowMatrix[] = [];
   /** Bias added to what `combined` yields for the next layer (its input bias) or the output. */
-  private readonly nextBias: Float32Array[];
+  private readonly nextBias: Float32Array[] = [];
   private readonly h: Float32Array[];
   private readonly c: Float32Array[];
   /** h·U from the previous character, per layer (zeros at the start: h starts at zero). */
@@ -82,62 +73,35 @@ export class StreamState {
 
   constructor(model: CharRnn) {
     const { cell, units: H, layers } = model.config;
+    const { ops } = model;
     const G = GATES[cell];
     this.cell = cell;
     this.H = H;
     this.layers = layers;
-    const v = (name: string) => model.variables.get(name)! as unknown as tf.Tensor2D;
-    this.table = inputTable(v('embedding'), v('layer0.kernel'), v('layer0.bias') as unknown as tf.Tensor1D);
-    this.combined = [];
-    this.candidateU = [];
-    this.nextBias = [];
-    const host = native() !== null;
+    const host = (name: string) => model.variables.get(name)!.dataSync() as Float32Array;
+    this.table = inputTable(ops, model.variables.get('embedding')!.shape as [number, number], host('embedding'), host('layer0.kernel'), host('layer0.bias'));
+    const zr = cell === 'gru' ? 2 * H : G * H; // the columns of U multiplied by h itself
     for (let l = 0; l < layers; l++) {
       const last = l === layers - 1;
-      const U = v(`layer${l}.recurrentKernel`);
-      const next = last ? v('output.kernel') : v(`layer${l + 1}.kernel`);
-      if (host) {
-        // With the native kernels the matrices live in host memory, assembled row by row.
-        const u = U.dataSync() as Float32Array;
-        const w = next.dataSync() as Float32Array;
-        const zr = cell === 'gru' ? 2 * H : G * H;
-        const cols = zr + next.shape[1];
-        const combined = new Float32Array(H * cols);
-        const candidate = cell === 'gru' ? new Float32Array(H * H) : null;
-        for (let r = 0; r < H; r++) {
-          combined.set(u.subarray(r * G * H, r * G * H + zr), r * cols);
-          combined.set(w.subarray(r * next.shape[1], (r + 1) * next.shape[1]), r * cols + zr);
-          candidate?.set(u.subarray(r * G * H + zr, (r + 1) * G * H), r * H);
-        }
-        this.combined.push({ host: combined, rows: H, cols });
-        if (candidate) this.candidateU.push({ host: candidate, rows: H, cols: H });
-      } else {
-        const [uz, uh] = (cell === 'gru' ? tf.split(U, [2 * H, H], 1) : [U, null]) as [tf.Tensor2D, tf.Tensor2D | null];
-        const both = tf.tidy(() => tf.concat([uz, next], 1)) as tf.Tensor2D;
-        this.combined.push({ tensor: both, rows: H, cols: both.shape[1] });
-        if (uh) this.candidateU.push({ tensor: uh, rows: H, cols: H });
-        if (cell === 'gru') uz.dispose();
+      const u = host(`layer${l}.recurrentKernel`);
+      const next = host(last ? 'output.kernel' : `layer${l + 1}.kernel`);
+      const nextCols = next.length / H;
+      // Assembled row by row: [U_zr | next] [H, zr + nextCols], and GRU's U_h [H, H].
+      const cols = zr + nextCols;
+      const combined = new Float32Array(H * cols);
+      const candidate = cell === 'gru' ? new Float32Array(H * H) : null;
+      for (let r = 0; r < H; r++) {
+        combined.set(u.subarray(r * G * H, r * G * H + zr), r * cols);
+        combined.set(next.subarray(r * nextCols, (r + 1) * nextCols), r * cols + zr);
+        candidate?.set(u.subarray(r * G * H + zr, (r + 1) * G * H), r * H);
       }
-      this.nextBias.push(v(last ? 'output.bias' : `layer${l + 1}.bias`).dataSync() as Float32Array);
+      this.combined.push(ops.matrix(combined, H, cols));
+      if (candidate) this.candidateU.push(ops.matrix(candidate, H, H));
+      this.nextBias.push(host(last ? 'output.bias' : `layer${l + 1}.bias`));
     }
     this.h = Array.from({ length: layers }, () => new Float32Array(H));
     this.c = Array.from({ length: layers }, () => new Float32Array(H));
-    this.recurrent = Array.from({ length: layers }, () => new Float32Array((cell === 'gru' ? 2 : G) * H));
-  }
-
-  private matVec(x: Float32Array, m: Matrix): Float32Array {
-    const nat = native();
-    if (nat && m.host) {
-      const out = new Float32Array(m.cols);
-      nat.k.matvec(m.rows, m.cols, x, m.host, out);
-      return out;
-    }
-    const row = tf.tensor2d(x, [1, x.length]);
-    const out = tf.matMul(row, m.tensor!);
-    const values = out.dataSync() as Float32Array;
-    row.dispose();
-    out.dispose();
-    return values;
+    this.recurrent = Array.from({ length: layers }, () => new Float32Array(zr));
   }
 
   /** Feeds one character; returns the logits [V] of the next. */
@@ -169,11 +133,11 @@ export class StreamState {
           z[j] = sigmoid(input[j] + rec[j]);
           rh[j] = sigmoid(input[H + j] + rec[H + j]) * h[j];
         }
-        const candidate = this.matVec(rh, this.candidateU[l]);
+        const candidate = this.candidateU[l].times(rh);
         for (let j = 0; j < H; j++) h[j] = z[j] * h[j] + (1 - z[j]) * Math.tanh(input[2 * H + j] + candidate[j]);
       }
       // One product gives the next character's recurrent term and this character's next input.
-      const both = this.matVec(h, this.combined[l]);
+      const both = this.combined[l].times(h);
       rec.set(both.subarray(0, rec.length));
       const next = both.slice(rec.length);
       const bias = this.nextBias[l];
@@ -185,27 +149,16 @@ export class StreamState {
   }
 
   dispose(): void {
-    for (const m of [...this.combined, ...this.candidateU]) m.tensor?.dispose();
+    for (const m of [...this.combined, ...this.candidateU]) m.dispose();
   }
 }
 
-/** Layer 0's input projection of every character, embedding · W + b: [V, G·H]. */
-function inputTable(embedding: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): Float32Array {
-  const nat = native();
-  const [V, E] = embedding.shape;
-  const G = kernel.shape[1];
-  if (nat) {
-    const out = new Float32Array(V * G);
-    const b = bias.dataSync() as Float32Array;
-    for (let r = 0; r < V; r++) out.set(b, r * G);
-    nat.k.gemm(V, G, E, embedding.dataSync() as Float32Array, E, false, kernel.dataSync() as Float32Array, G, false, out, G, 1, nat.threads);
-    return out;
-  }
-  // Read outside tf.tidy: tidy walks what it returns, and walking a typed array visits every element.
-  const table = tf.tidy(() => tf.add(tf.matMul(embedding, kernel), bias));
-  const values = table.dataSync() as Float32Array;
-  table.dispose();
-  return values;
+/** Layer 0's input projection of every character, embedding [V, E] · kernel [E, G·H] + bias: [V, G·H]. */
+function inputTable(ops: EngineOps, [V, E]: [number, number], embedding: Float32Array, kernel: Float32Array, bias: Float32Array): Float32Array {
+  const out = new Float32Array(V * bias.length);
+  for (let r = 0; r < V; r++) out.set(bias, r * bias.length);
+  ops.gemm(V, bias.length, E, embedding, kernel, out);
+  return out;
 }
 
 /**

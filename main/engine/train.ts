@@ -8,11 +8,10 @@ import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, Tra
 import type { CheckpointReason } from '../../shared/types.ts';
 import type { Evaluation, TrainingTask } from './tasks/task.ts';
 import type { TrainingControl } from './control.ts';
-import { Adam } from './optimizer.ts';
+import type { Adam } from './optimizer.ts';
 import { Rng, mixSeed } from './rng.ts';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 import { diskFullMessage, isDiskFull } from './files.ts';
-import type { GradientHelper } from './parallel.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
 
@@ -42,8 +41,6 @@ export interface TrainerOptions {
   resumePath?: string | null;
   /** Total steps of the run (overrides config.train.maxSteps, e.g. when resuming). */
   maxSteps: number | null;
-  /** A second thread computing half of each batch's gradient (see parallel.ts); null = this thread alone. */
-  helper?: GradientHelper | null;
 }
 
 export type RunEnd = 'completed' | 'stopped' | 'early-stopped';
@@ -79,7 +76,7 @@ export class Trainer {
     const t = config.train;
     this.task = task;
     this.totalSteps = opts.maxSteps ?? t.maxSteps ?? t.epochs * task.stepsPerEpoch;
-    this.optimizer = new Adam(task.variables, resume?.lr ?? t.lr);
+    this.optimizer = task.ops.adam(task.variables, resume?.lr ?? t.lr);
     if (resume) this.optimizer.restore((kind, name) => resume.tensors.get(`adam.${kind}/${name}`)!.data, resume.adamStep);
     this.rng = new Rng(resume?.rngState ?? mixSeed(opts.seed, 0xd207));
     this.step = resume?.step ?? 0;
@@ -105,38 +102,15 @@ export class Trainer {
     const dropoutSeed = this.rng.seed();
     const epoch = this.epoch;
     const index = this.step % this.task.stepsPerEpoch;
-    const helper = this.opts.helper;
-    const rows = this.task.batchRows(epoch, index);
-    let value: number;
-    if (!helper || rows < 2) {
-      const loss = tf.tidy(() => {
-        const vars = [...this.task.variables.values()];
-        const { value: l, grads } = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed), vars);
-        const byParam = new Map([...this.task.variables].map(([name, v]) => [name, grads[v.name]]));
-        this.optimizer.apply(this.task.variables, byParam, clip);
-        return l;
-      });
-      value = loss.dataSync()[0];
-      loss.dispose();
-    } else {
-      // The helper takes the second half (its own dropout stream); this thread the first, meanwhile.
-      const names = [...this.task.variables.keys()];
-      const vars = names.map((n) => this.task.variables.get(n)!);
-      const remote = helper.compute({ epoch, index, dropoutSeed: mixSeed(dropoutSeed, 2), part: { k: 1, of: 2 }, weights: vars.map((v) => (v.dataSync() as Float32Array).slice()) });
-      const own = tf.tidy(() => {
-        const r = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed, { k: 0, of: 2 }), vars);
-        return { loss: r.value, grads: vars.map((v) => r.grads[v.name]) };
-      });
-      const theirs = await remote;
-      // Each half's gradient is of its own mean: weigh them by their rows.
-      const w0 = Math.floor(rows / 2) / rows;
-      tf.tidy(() => {
-        const averaged = new Map(names.map((n, i) => [n, tf.add(tf.mul(own.grads[i], w0), tf.mul(tf.tensor(theirs.grads[i], vars[i].shape), 1 - w0))]));
-        this.optimizer.apply(this.task.variables, averaged, clip);
-      });
-      value = own.loss.dataSync()[0] * w0 + theirs.loss * (1 - w0);
-      tf.dispose([own.loss, ...own.grads]);
-    }
+    const loss = tf.tidy(() => {
+      const vars = [...this.task.variables.values()];
+      const { value: l, grads } = tf.variableGrads(() => this.task.batchLoss(epoch, index, dropoutSeed), vars);
+      const byParam = new Map([...this.task.variables].map(([name, v]) => [name, grads[v.name]]));
+      this.optimizer.apply(this.task.variables, byParam, clip);
+      return l;
+    });
+    const value = loss.dataSync()[0];
+    loss.dispose();
     this.step += 1;
     return value;
   }
@@ -317,6 +291,5 @@ export class Trainer {
   dispose(): void {
     this.task.dispose();
     this.optimizer.dispose();
-    void this.opts.helper?.close();
   }
 }

@@ -1,7 +1,7 @@
 // The engine's worker thread: trains one run, or answers short jobs (sampling, classifying, probe steps)
 // as the core commands. Everything heavy happens here, never on the event loop of the process that owns
 // the UI or the CLI.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +15,11 @@ import { CharClassifier, padBatch } from './classifier.ts';
 import { Vocabulary } from './data.ts';
 import { generate } from './sample.ts';
 import { buildTask } from './tasks/index.ts';
-import { GradientHelper, serveGradients, threadsNote, trainingThreads } from './parallel.ts';
+import { engineOps, type EngineOps } from './ops.ts';
+import { nativeStatus } from './native.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
-/** A helper thread of a training thread (parallel.ts), rather than an engine worker of the core. */
-const isGradientHelper = (workerData as { role?: string } | null)?.role === 'gradients';
-if (isGradientHelper) await serveGradients(port, (workerData as { init: Parameters<typeof serveGradients>[1] }).init);
 const post = (event: WorkerEvent) => port.postMessage(event);
 
 let control: TrainingControl | null = null;
@@ -35,24 +33,28 @@ const forward: TrainerCallbacks = {
   onStatus: (status) => post({ type: 'status', status }),
 };
 
-async function makeTrainer(
+function makeTrainer(
   cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>,
   checkpointDir: string,
   resume: { state: CheckpointState; path: string } | null,
   callbacks: TrainerCallbacks,
-  backend: string,
-): Promise<Trainer> {
+): Trainer {
   const state = resume?.state ?? null;
   const config = state?.config ?? cmd.config;
   const vocab = state?.vocab ?? cmd.vocab;
   const labels = state?.labels ?? cmd.labels;
   const seed = state?.seed ?? config.train.seed ?? 0;
-  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume: state });
-  const helper = trainingThreads(backend) === 2 ? await GradientHelper.start({ config, vocab, labels, contentPath: cmd.corpusPath, seed }) : null;
+  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume: state, ops: engineOps() });
   return new Trainer(
-    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume: state, resumePath: resume?.path, maxSteps: cmd.maxSteps, helper },
+    { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume: state, resumePath: resume?.path, maxSteps: cmd.maxSteps },
     callbacks,
   );
+}
+
+/** For the user: what the heavy arithmetic of a run runs on. */
+function opsNote(ops: EngineOps): string {
+  const { note } = nativeStatus();
+  return ops.kind === 'native' ? `recurrent layers and large matrix products on ${note}` : note;
 }
 
 /**
@@ -78,7 +80,7 @@ async function train(cmd: StartTraining): Promise<void> {
     const backend = await initBackend();
     // Resuming: the newest intact checkpoint; a damaged or missing newer one is passed over, and said so.
     const loaded = cmd.resumeFrom ? loadFirstIntact(cmd.resumeFrom) : null;
-    trainer = await makeTrainer(cmd, cmd.checkpointDir, loaded, forward, backend.name);
+    trainer = makeTrainer(cmd, cmd.checkpointDir, loaded, forward);
     const fellBack = loaded?.skipped.map((s) => `${s.reason}: resumed from the newest intact checkpoint instead (${loaded.path}, step ${loaded.state.step})`) ?? [];
     post({
       type: 'ready',
@@ -89,7 +91,7 @@ async function train(cmd: StartTraining): Promise<void> {
       startStep: trainer.step,
       resumedFrom: loaded?.path ?? null,
       skipped: loaded?.skipped ?? [],
-      notes: [...fellBack, ...backend.notes, threadsNote(backend.name)],
+      notes: [...fellBack, ...backend.notes, opsNote(trainer.task.ops)],
     });
     const reason = await trainer.run(ctl);
     const { trainLoss, valLoss } = trainer.finalLosses;
@@ -116,11 +118,12 @@ function loadModel(path: string): LoadedModel {
     const state = loadCheckpoint(path);
     const weights = new Map([...state.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, t]) => [n, t.data]));
     const classify = state.config.task === 'classify';
+    const ops = engineOps();
     loaded = {
       state,
       vocab: new Vocabulary(state.vocab),
-      generator: classify ? null : new CharRnn(state.vocab.length, state.config.model, weights),
-      classifier: classify ? new CharClassifier(state.vocab.length, state.labels!.length, state.config.model, weights) : null,
+      generator: classify ? null : new CharRnn(state.vocab.length, state.config.model, weights, ops),
+      classifier: classify ? new CharClassifier(state.vocab.length, state.labels!.length, state.config.model, weights, ops) : null,
     };
     // Keep the few most recent models: switching between two checkpoints should not reload each time.
     if (models.size >= 3) {
@@ -180,7 +183,7 @@ async function probe(req: ProbeRequest): Promise<void> {
   try {
     const backend = await initBackend();
     const noop = () => {};
-    trainer = await makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop }, backend.name);
+    trainer = makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop });
     await trainer.trainStep();
     const started = performance.now();
     const timed = Math.max(1, req.steps - 1);
@@ -195,7 +198,7 @@ async function probe(req: ProbeRequest): Promise<void> {
   }
 }
 
-if (!isGradientHelper) port.on('message', (cmd: WorkerCommand) => {
+port.on('message', (cmd: WorkerCommand) => {
   switch (cmd.type) {
     case 'start':
       void train(cmd);

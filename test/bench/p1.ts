@@ -13,8 +13,8 @@ import { generate } from '../../main/engine/sample.ts';
 import { Vocabulary } from '../../main/engine/data.ts';
 import { RunConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/rng.ts';
-import { GradientHelper, trainingThreads } from '../../main/engine/parallel.ts';
 import { nativeStatus } from '../../main/engine/native.ts';
+import { engineOps } from '../../main/engine/ops.ts';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);
@@ -32,12 +32,11 @@ const config = RunConfigSchema.parse({
   model: { cell, layers: 1, units: 256, embedding: 64, dropout: 0 },
   train: { seqLen: T, batch: B, lr: 2e-3, clip: 5, valSplit: 0, seed: 1, maxSteps: steps + 2 },
 });
-const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null });
+const ops = engineOps();
+const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null, ops });
 const noop = () => {};
-const threads = trainingThreads(backend.name);
-const helper = threads === 2 ? await GradientHelper.start({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1 }) : null;
 const trainer = new Trainer(
-  { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null, helper },
+  { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
   { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
 );
 await trainer.trainStep();
@@ -66,8 +65,8 @@ console.log(
   JSON.stringify({
     engine: 'rnn-studio',
     backend: backend.name,
-    kernels: nativeStatus().kernels ? `native-${nativeStatus().kernels!.info().kernels}` : 'tfjs-ops',
-    threads: nativeStatus().kernels ? nativeStatus().threads : threads,
+    kernels: ops.kind === 'native' ? `native-${nativeStatus().kernels!.info().kernels}` : 'tfjs-ops',
+    threads: ops.kind === 'native' ? nativeStatus().threads : 1,
     cell,
     steps,
     train_chars_per_s: Math.round((B * T) / (median / 1000)),

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { initBackend, tf } from '../../main/engine/backend.ts';
 import { CharClassifier, padBatch } from '../../main/engine/classifier.ts';
 import { initialWeights } from '../../main/engine/model.ts';
-import { countParameters, paramSpecs } from '../../main/engine/params.ts';
+import { GATES, countParameters, paramSpecs } from '../../main/engine/params.ts';
 import { Trainer } from '../../main/engine/train.ts';
 import { TrainingControl } from '../../main/engine/control.ts';
 import { buildTask } from '../../main/engine/tasks/index.ts';
+import { engineOps } from '../../main/engine/ops.ts';
 import { classificationReport } from '../../main/engine/metrics.ts';
 import { Rng } from '../../main/engine/rng.ts';
 import { Vocabulary } from '../../main/engine/data.ts';
@@ -40,7 +41,7 @@ function trainClassifier(examples: Array<{ text: string; label: string }>, overr
   const vocab = [...new Set(examples.flatMap((e) => [...e.text]))].sort();
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   const config = RunConfigSchema.parse({ task: 'classify', ...overrides, train: { seed: 7, checkpointEvery: 100_000, ...overrides.train } });
-  const built = buildTask({ config, vocab, labels, contentPath, seed: 7, resume: null });
+  const built = buildTask({ config, vocab, labels, contentPath, seed: 7, resume: null, ops: engineOps() });
   const evaluations: number[] = [];
   const noop = () => {};
   const trainer = new Trainer(
@@ -74,7 +75,7 @@ test('bidirectional doubles the recurrent parameters', () => {
       specs.filter((s) => s.name.startsWith('layer')).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
     // The first layer's inputs are the embedding either way; the second reads both directions (2H).
     const H = 32;
-    const G = { lstm: 4, gru: 3, rnn: 1 }[cell];
+    const G = GATES[cell];
     const layer = (inDim: number) => inDim * G * H + H * G * H + G * H;
     assert.equal(recurrent(paramSpecs(20, one, 3)), layer(8) + layer(H));
     assert.equal(recurrent(paramSpecs(20, two, 3)), 2 * layer(8) + 2 * layer(2 * H));
@@ -88,7 +89,7 @@ test('masking: the same text padded to two different lengths gets the same proba
   const vocab = new Vocabulary([...'abcdefgh ']);
   for (const pooling of ['last', 'mean', 'max'] as const) {
     const cfg = ModelConfigSchema.parse({ cell: 'lstm', layers: 2, units: 16, embedding: 8, bidirectional: true, pooling });
-    const model = new CharClassifier(vocab.size, 3, cfg, initialWeights(vocab.size, cfg, new Rng(11), 3));
+    const model = new CharClassifier(vocab.size, 3, cfg, initialWeights(vocab.size, cfg, new Rng(11), 3), engineOps());
     const probs = (texts: string[]) =>
       tf.tidy(() => {
         const b = padBatch(texts.map((t) => vocab.encode(t)));

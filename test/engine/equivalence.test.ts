@@ -10,7 +10,7 @@ import { CharClassifier } from '../../main/engine/classifier.ts';
 import { paramSpecs } from '../../main/engine/params.ts';
 import { ModelConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/rng.ts';
-import { disableNativeKernels } from '../../main/engine/native.ts';
+import { engineOps } from '../../main/engine/ops.ts';
 import { ENGINE_PATHS } from '../helpers.ts';
 
 before(async () => {
@@ -41,13 +41,12 @@ function gradients(f: () => tf.Tensor, weights: tf.Variable[], R: tf.Tensor): tf
 for (const path of ENGINE_PATHS) {
 for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
   for (const layers of [1, 2]) {
-    test(`generator, ${cell}, ${layers} layer(s), ${path.name}: same logits and gradients as tf.layers`, () => {
-      disableNativeKernels(!path.native);
+    test(`generator, ${cell}, ${layers} layer(s), ${path.name}: same logits and gradients as tf.layers`, { skip: path.skip }, () => {
       const cfg = ModelConfigSchema.parse({ cell, layers, units: 6, embedding: 5 });
       const weights = initialWeights(V, cfg, new Rng(3 + layers));
       // Random biases too, so every term is exercised.
       for (const [name, w] of weights) if (name.endsWith('bias')) w.forEach((_, i) => (w[i] = Math.sin(i + name.length)));
-      const ours = new CharRnn(V, cfg, weights);
+      const ours = new CharRnn(V, cfg, weights, engineOps(path.ops));
       const ref = tf.sequential();
       ref.add(tf.layers.embedding({ inputDim: V, outputDim: 5, inputLength: T }));
       for (let l = 0; l < layers; l++) ref.add(recurrent(cell, 6, true));
@@ -74,13 +73,12 @@ for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
 }
 
 for (const cell of ['lstm', 'gru'] as CellType[]) {
-  test(`classifier, bidirectional ${cell}, 2 layers, ${path.name}: same probabilities and gradients as tf.layers.bidirectional`, () => {
-    disableNativeKernels(!path.native);
+  test(`classifier, bidirectional ${cell}, 2 layers, ${path.name}: same probabilities and gradients as tf.layers.bidirectional`, { skip: path.skip }, () => {
     const C = 4;
     const cfg = ModelConfigSchema.parse({ cell, layers: 2, units: 6, embedding: 5, bidirectional: true, pooling: 'last' });
     const weights = initialWeights(V, cfg, new Rng(17), C);
     for (const [name, w] of weights) if (name.endsWith('bias')) w.forEach((_, i) => (w[i] = Math.cos(i + name.length)));
-    const ours = new CharClassifier(V, C, cfg, weights);
+    const ours = new CharClassifier(V, C, cfg, weights, engineOps(path.ops));
     const ref = tf.sequential();
     ref.add(tf.layers.embedding({ inputDim: V, outputDim: 5, inputLength: T }));
     ref.add(tf.layers.bidirectional({ layer: recurrent(cell, 6, true) as tf.RNN, mergeMode: 'concat' }));

@@ -2,8 +2,8 @@
 // has it); prints which kernels ran and the largest difference from TensorFlow.js ops over an LSTM and
 // a GRU layer, forward and backward.
 import { initBackend, tf } from '../../main/engine/backend.ts';
-import { disableNativeKernels, native } from '../../main/engine/native.ts';
-import { layerOverTime } from '../../main/engine/recurrence.ts';
+import { nativeStatus } from '../../main/engine/native.ts';
+import { engineOps } from '../../main/engine/ops.ts';
 import { Rng } from '../../main/engine/rng.ts';
 import { GATES } from '../../main/engine/params.ts';
 import type { CellType } from '../../shared/config.ts';
@@ -12,8 +12,7 @@ await initBackend('cpu');
 const [T, B, In, H] = [6, 19, 5, 37]; // partial tiles for every kernel set's tile sizes
 let worst = 0;
 for (const cell of ['lstm', 'gru'] as CellType[]) {
-  const results = [true, false].map((useNative) => {
-    disableNativeKernels(!useNative);
+  const results = [engineOps('native'), engineOps('tfjs')].map((ops) => {
     const rng = new Rng(4);
     const r = (n: number) => Float32Array.from({ length: n }, () => rng.next() - 0.5);
     const G = GATES[cell] * H;
@@ -21,10 +20,9 @@ for (const cell of ['lstm', 'gru'] as CellType[]) {
     const kernel = tf.variable(tf.tensor2d(r(In * G), [In, G]));
     const bias = tf.variable(tf.tensor1d(r(G)));
     const recurrentKernel = tf.variable(tf.tensor2d(r(H * G), [H, G]));
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layerOverTime(cell, x, T, { kernel, bias, recurrentKernel }, null))) as tf.Scalar, [x, kernel, recurrentKernel]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(ops.layerOverTime(cell, x, T, { kernel, bias, recurrentKernel }, null))) as tf.Scalar, [x, kernel, recurrentKernel]);
     return [value.dataSync()[0], ...Object.values(grads).flatMap((g) => [...g.dataSync()])];
   });
   results[0].forEach((v, i) => (worst = Math.max(worst, Math.abs(v - results[1][i]))));
 }
-disableNativeKernels(false);
-console.log(JSON.stringify({ kernels: native()?.k.info().kernels ?? null, worst }));
+console.log(JSON.stringify({ kernels: nativeStatus().kernels?.info().kernels ?? null, worst }));

@@ -6,6 +6,7 @@ import { TrainingControl } from '../../main/engine/control.ts';
 import { loadCheckpoint } from '../../main/engine/checkpoint.ts';
 import { buildCharset, countChars } from '../../main/engine/data.ts';
 import { buildTask } from '../../main/engine/tasks/index.ts';
+import { engineOps } from '../../main/engine/ops.ts';
 import { RunConfigSchema, type CellType, type RunConfigInput } from '../../shared/config.ts';
 import { tempDir } from '../helpers.ts';
 import { writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ function makeTrainer(overrides: RunConfigInput, dir: string, callbacks: Partial<
   });
   const resume = resumePath ? loadCheckpoint(resumePath) : null;
   const seed = config.train.seed!;
-  const built = buildTask({ config, vocab, labels: null, contentPath: corpusPath, seed, resume });
+  const built = buildTask({ config, vocab, labels: null, contentPath: corpusPath, seed, resume, ops: engineOps() });
   const noop = () => {};
   return new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels: null, startChar: built.startChar, seed, checkpointDir: dir, resume, maxSteps: null },

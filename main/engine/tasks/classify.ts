@@ -6,9 +6,10 @@ import type { Misclassified } from '../../../shared/types.ts';
 import { Vocabulary } from '../data.ts';
 import { CharClassifier, padBatch } from '../classifier.ts';
 import { classificationReport } from '../metrics.ts';
+import type { EngineOps } from '../ops.ts';
 import { Rng, mixSeed } from '../rng.ts';
 import type { Example } from '../labelled-data.ts';
-import { partRows, type Evaluation, type Part, type TrainingTask } from './task.ts';
+import type { Evaluation, TrainingTask } from './task.ts';
 
 export interface EncodedExample {
   ids: Uint16Array;
@@ -61,6 +62,7 @@ export class ClassifierTask implements TrainingTask {
     private readonly examples: EncodedExample[],
     private readonly seed: number,
     weights: Map<string, Float32Array>,
+    ops: EngineOps,
   ) {
     const t = config.train;
     ({ train: this.train, val: this.val } = stratifiedSplit(examples.map((e) => e.label), t.valSplit, seed));
@@ -72,11 +74,14 @@ export class ClassifierTask implements TrainingTask {
       for (const i of this.train) counts[examples[i].label]++;
       counts.forEach((n, c) => (this.classWeights[c] = n ? this.train.length / (labels.length * n) : 0));
     }
-    this.model = new CharClassifier(vocabSize, labels.length, config.model, weights);
+    this.model = new CharClassifier(vocabSize, labels.length, config.model, weights, ops);
   }
 
   get variables() {
     return this.model.variables;
+  }
+  get ops() {
+    return this.model.ops;
   }
   get parameterCount() {
     return this.model.parameterCount;
@@ -104,14 +109,8 @@ export class ClassifierTask implements TrainingTask {
     return this.epochOrder(epoch).slice(index * B, (index + 1) * B);
   }
 
-  batchRows(epoch: number, index: number): number {
-    return this.batchIndices(epoch, index).length;
-  }
-
-  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar {
-    const all = this.batchIndices(epoch, index);
-    const [from, to] = partRows(all.length, part);
-    const indices = all.slice(from, to);
+  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar {
+    const indices = this.batchIndices(epoch, index);
     const logits = this.logits(indices, dropoutSeed);
     const labels = indices.map((i) => this.examples[i].label);
     const perExample = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), this.labels.length), tf.logSoftmax(logits)), 1)); // [n]

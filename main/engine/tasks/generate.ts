@@ -5,7 +5,8 @@ import { Vocabulary } from '../data.ts';
 import { BatchPlan, type Batch } from '../batches.ts';
 import { CharRnn } from '../model.ts';
 import { generate } from '../sample.ts';
-import { partRows, type Evaluation, type Part, type TrainingTask, type TrainingSample } from './task.ts';
+import type { EngineOps } from '../ops.ts';
+import type { Evaluation, TrainingTask, TrainingSample } from './task.ts';
 
 export class GeneratorTask implements TrainingTask {
   readonly model: CharRnn;
@@ -21,16 +22,20 @@ export class GeneratorTask implements TrainingTask {
     private readonly startChar: string,
     seed: number,
     weights: Map<string, Float32Array>,
+    ops: EngineOps,
   ) {
     const t = config.train;
     this.vocab = new Vocabulary(vocab);
     this.plan = new BatchPlan(corpus, t.valSplit, t.seqLen, t.batch, seed);
     this.validation = this.plan.validationBatches(t.evalBatches);
-    this.model = new CharRnn(this.vocab.size, config.model, weights);
+    this.model = new CharRnn(this.vocab.size, config.model, weights, ops);
   }
 
   get variables() {
     return this.model.variables;
+  }
+  get ops() {
+    return this.model.ops;
   }
   get parameterCount() {
     return this.model.parameterCount;
@@ -38,19 +43,10 @@ export class GeneratorTask implements TrainingTask {
   get stepsPerEpoch() {
     return this.plan.stepsPerEpoch;
   }
-  get charsPerStep() {
-    return this.config.train.batch * this.config.train.seqLen;
-  }
 
-  batchRows(): number {
-    return this.config.train.batch;
-  }
-
-  batchLoss(epoch: number, index: number, dropoutSeed: number, part?: Part): tf.Scalar {
+  batchLoss(epoch: number, index: number, dropoutSeed: number): tf.Scalar {
     const b = this.plan.batchAt(epoch, index);
-    const [from, to] = partRows(b.batch, part);
-    const T = b.seqLen;
-    const rows = (a: Int32Array) => tf.tensor2d(a.subarray(from * T, to * T), [to - from, T], 'int32');
+    const rows = (a: Int32Array) => tf.tensor2d(a, [b.batch, b.seqLen], 'int32');
     return this.model.loss(rows(b.inputs), rows(b.targets), dropoutSeed);
   }
 

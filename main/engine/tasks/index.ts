@@ -8,6 +8,7 @@ import { Rng, mixSeed } from '../rng.ts';
 import type { CheckpointState } from '../checkpoint.ts';
 import type { Example } from '../labelled-data.ts';
 import type { TrainingTask } from './task.ts';
+import type { EngineOps } from '../ops.ts';
 import { GeneratorTask } from './generate.ts';
 import { ClassifierTask, encodeExamples } from './classify.ts';
 
@@ -19,6 +20,8 @@ export interface TaskData {
   contentPath: string;
   seed: number;
   resume: CheckpointState | null;
+  /** The operations to build the model with (ops.ts' engineOps()). */
+  ops: EngineOps;
 }
 
 export interface BuiltTask {
@@ -48,10 +51,10 @@ export function buildTask(d: TaskData): BuiltTask {
     : initialWeights(vocab.size, d.config.model, new Rng(mixSeed(d.seed, 0x1417)), outputs);
   if (d.config.task === 'classify') {
     const examples = encodeExamples(readExamples(d.contentPath), vocab, d.labels!, d.config.train.maxLen);
-    return { task: new ClassifierTask(d.config, vocab.size, d.labels!, examples, d.seed, weights), unitsPerStep: d.config.train.batch, startChar: '' };
+    return { task: new ClassifierTask(d.config, vocab.size, d.labels!, examples, d.seed, weights, d.ops), unitsPerStep: d.config.train.batch, startChar: '' };
   }
   const text = readFileSync(d.contentPath, 'utf8');
   const startChar = d.resume?.startChar ?? startCharFor(d.vocab, String.fromCodePoint(text.codePointAt(0)!));
-  const task = new GeneratorTask(d.config, d.vocab, vocab.encode(text), startChar, d.seed, weights);
+  const task = new GeneratorTask(d.config, d.vocab, vocab.encode(text), startChar, d.seed, weights, d.ops);
   return { task, unitsPerStep: d.config.train.batch * d.config.train.seqLen, startChar };
 }

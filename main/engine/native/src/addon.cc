@@ -1,15 +1,10 @@
 // Node-API glue of RNN Studio's native kernels (Node-API, so one build serves Node and Electron alike).
-// Synchronous functions on Float32Arrays the caller owns:
-//   gemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, beta, threads)
-//   recurrentForward(cell, T, B, H, In, x, W, bias, U, mask, reverse, hs, saved, threads)
-//   recurrentBackward(cell, T, B, H, In, x, W, U, mask, reverse, saved, dy, dx, dW, db, dU, threads)
-//   softmaxCrossEntropy(N, V, logits, targets, dlogits, threads) → mean loss (dlogits: its gradient)
-//   matvec(K, N, x, M, out): out = x · M, one thread (sampling at batch 1)
-//   adamUpdate(p, g, m, v, scale, beta1, beta2, epsilon, step, bc2): one Adam step in place (optimizer.ts)
-//   sumSquares(x) → Σ x² (for clipping by global norm)
-// and info() → { kernels: 'avx512' | 'avx2' | 'generic' }. The recurrent functions include the layer's input
-// projection (x·W + b) so the large matrices never cross into JavaScript. Work is split between
-// `threads` threads: the recurrence by batch rows, the matrix multiplies by row or column panels.
+// Synchronous functions on Float32Arrays the caller owns, each taking one object of named arguments
+// (main/engine/native.ts types each one: gemm, recurrentForward, recurrentBackward, softmaxCrossEntropy,
+// matvec, adamUpdate, sumSquares), and info() → { kernels: 'avx512' | 'avx2' | 'generic', cells: CELLS }.
+// The recurrent functions include the layer's input projection (x·W + b) so the large matrices never cross
+// into JavaScript. Work is split between `threads` threads: the recurrence by batch rows, the matrix
+// multiplies by row or column panels.
 #include <node_api.h>
 #include <cstdint>
 #include <cstdlib>
@@ -110,33 +105,41 @@ void parGemm(int M, int N, int Kd, const float* A, int lda, bool tA, const float
   });
 }
 
-int cellGates(int cell) { return cell == 1 ? 4 : cell == 2 ? 3 : 1; }
-int cellSaved(int cell) { return cell == 1 ? 7 : cell == 2 ? 5 : 2; }
-
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, name;
+  napi_value obj, name, cells;
   napi_create_object(env, &obj);
   napi_create_string_utf8(env, K->name, NAPI_AUTO_LENGTH, &name);
   napi_set_named_property(env, obj, "kernels", name);
+  napi_create_object(env, &cells);
+  for (const CellShape& c : CELLS) {
+    napi_value row, gates, saved;
+    napi_create_object(env, &row);
+    napi_create_int32(env, c.gates, &gates);
+    napi_create_int32(env, c.saved, &saved);
+    napi_set_named_property(env, row, "gates", gates);
+    napi_set_named_property(env, row, "saved", saved);
+    napi_set_named_property(env, cells, c.name, row);
+  }
+  napi_set_named_property(env, obj, "cells", cells);
   return obj;
 }
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 13, "gemm");
-    const int M = a.i32(0, "M"), N = a.i32(1, "N"), Kd = a.i32(2, "K");
-    const int lda = a.i32(4, "lda");
-    const bool tA = a.flag(5, "transA");
-    const int ldb = a.i32(7, "ldb");
-    const bool tB = a.flag(8, "transB");
-    const int ldc = a.i32(10, "ldc");
-    const float beta = (float)a.f64(11, "beta");
-    const int threads = clampThreads(a.i32(12, "threads"));
+    Args a(env, info, "gemm");
+    const int M = a.i32("M"), N = a.i32("N"), Kd = a.i32("K");
+    const int lda = a.i32("lda");
+    const bool tA = a.flag("transA");
+    const int ldb = a.i32("ldb");
+    const bool tB = a.flag("transB");
+    const int ldc = a.i32("ldc");
+    const float beta = (float)a.f64("beta");
+    const int threads = clampThreads(a.i32("threads"));
     if (M == 0 || N == 0) return;
     // Nothing of A or B is read when K is 0.
-    const float* A = a.floats(3, Kd == 0 ? 0 : tA ? (size_t)(Kd - 1) * lda + M : (size_t)(M - 1) * lda + Kd, "A");
-    const float* B = a.floats(6, Kd == 0 ? 0 : tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd - 1) * ldb + N, "B");
-    float* C = a.floats(9, (size_t)(M - 1) * ldc + N, "C");
+    const float* A = a.floats("A", Kd == 0 ? 0 : tA ? (size_t)(Kd - 1) * lda + M : (size_t)(M - 1) * lda + Kd);
+    const float* B = a.floats("B", Kd == 0 ? 0 : tB ? (size_t)(N - 1) * ldb + Kd : (size_t)(Kd - 1) * ldb + N);
+    float* C = a.floats("C", (size_t)(M - 1) * ldc + N);
     parGemm(M, N, Kd, A, lda, tA, B, ldb, tB, C, ldc, beta, threads);
     trimBuffers();
   });
@@ -147,16 +150,25 @@ struct Layer {
   size_t rows() const { return (size_t)T * B; }
 };
 
+// The cell by its name in CELLS.
+int cellArg(Args& a) {
+  char name[8] = "";
+  size_t length = 0;
+  if (napi_get_value_string_utf8(a.env, a.get("cell"), name, sizeof name, &length) == napi_ok)
+    for (int c = 0; c < (int)(sizeof CELLS / sizeof CELLS[0]); c++)
+      if (std::strcmp(name, CELLS[c].name) == 0) return c;
+  throw a.bad("cell", "'rnn', 'lstm' or 'gru'");
+}
+
 Layer layerArgs(Args& a) {
   Layer l;
-  l.cell = a.i32(0, "cell");
-  if (l.cell > 2) throw ArgError{std::string(a.fn) + ": cell must be 0 (rnn), 1 (lstm) or 2 (gru)"};
-  l.T = a.i32(1, "T");
-  l.B = a.i32(2, "B");
-  l.H = a.i32(3, "H");
-  l.In = a.i32(4, "In");
+  l.cell = cellArg(a);
+  l.T = a.i32("T");
+  l.B = a.i32("B");
+  l.H = a.i32("H");
+  l.In = a.i32("In");
   if (!l.T || !l.B || !l.H || !l.In) throw ArgError{std::string(a.fn) + ": T, B, H and In must be positive"};
-  l.G = cellGates(l.cell) * l.H;
+  l.G = cell_gates(l.cell) * l.H;
   return l;
 }
 
@@ -173,18 +185,18 @@ void byRows(const Layer& l, int threads, F fn) {
 
 napi_value RecurrentForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 14, "recurrentForward");
+    Args a(env, info, "recurrentForward");
     const Layer l = layerArgs(a);
     const size_t R = l.rows();
-    const float* x = a.floats(5, R * l.In, "x");
-    const float* W = a.floats(6, (size_t)l.In * l.G, "W");
-    const float* bias = a.floats(7, l.G, "bias");
-    const float* U = a.floats(8, (size_t)l.H * l.G, "U");
-    const float* mask = a.floats(9, R, "mask", true);
-    const bool reverse = a.flag(10, "reverse");
-    float* hs = a.floats(11, R * l.H, "hs");
-    float* saved = a.floats(12, R * l.H * cellSaved(l.cell), "saved");
-    const int threads = clampThreads(a.i32(13, "threads"));
+    const float* x = a.floats("x", R * l.In);
+    const float* W = a.floats("W", (size_t)l.In * l.G);
+    const float* bias = a.floats("bias", l.G);
+    const float* U = a.floats("U", (size_t)l.H * l.G);
+    const float* mask = a.floats("mask", R, true);
+    const bool reverse = a.flag("reverse");
+    float* hs = a.floats("hs", R * l.H);
+    float* saved = a.floats("saved", R * l.H * cell_saved(l.cell));
+    const int threads = clampThreads(a.i32("threads"));
 
     float* xp = grow(buffers.xp, R * l.G);
     for (size_t r = 0; r < R; r++) std::memcpy(xp + r * l.G, bias, sizeof(float) * l.G);
@@ -200,21 +212,21 @@ napi_value RecurrentForward(napi_env env, napi_callback_info info) {
 
 napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 17, "recurrentBackward");
+    Args a(env, info, "recurrentBackward");
     const Layer l = layerArgs(a);
     const size_t R = l.rows();
-    const float* x = a.floats(5, R * l.In, "x");
-    const float* W = a.floats(6, (size_t)l.In * l.G, "W");
-    const float* U = a.floats(7, (size_t)l.H * l.G, "U");
-    const float* mask = a.floats(8, R, "mask", true);
-    const bool reverse = a.flag(9, "reverse");
-    const float* saved = a.floats(10, R * l.H * cellSaved(l.cell), "saved");
-    const float* dy = a.floats(11, R * l.H, "dy");
-    float* dx = a.floats(12, R * l.In, "dx");
-    float* dW = a.floats(13, (size_t)l.In * l.G, "dW");
-    float* db = a.floats(14, l.G, "db");
-    float* dU = a.floats(15, (size_t)l.H * l.G, "dU");
-    const int threads = clampThreads(a.i32(16, "threads"));
+    const float* x = a.floats("x", R * l.In);
+    const float* W = a.floats("W", (size_t)l.In * l.G);
+    const float* U = a.floats("U", (size_t)l.H * l.G);
+    const float* mask = a.floats("mask", R, true);
+    const bool reverse = a.flag("reverse");
+    const float* saved = a.floats("saved", R * l.H * cell_saved(l.cell));
+    const float* dy = a.floats("dy", R * l.H);
+    float* dx = a.floats("dx", R * l.In);
+    float* dW = a.floats("dW", (size_t)l.In * l.G);
+    float* db = a.floats("db", l.G);
+    float* dU = a.floats("dU", (size_t)l.H * l.G);
+    const int threads = clampThreads(a.i32("threads"));
 
     float* pu = grow(buffers.pu, K->packed_u_size(l.cell, l.H, true));
     K->pack_u(l.cell, l.H, U, true, pu);
@@ -223,8 +235,8 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
       K->cell_backward(l.cell, l.T, l.B, l.H, b0, b1, dy, pu, mask, reverse, saved, dz, scratch);
     });
     const int H = l.H, G = l.G, rows = (int)R;
-    const float* hprev = saved + R * H * (cellSaved(l.cell) - 1);
-    if (l.cell == 2) {
+    const float* hprev = saved + R * H * (cell_saved(l.cell) - 1);
+    if (l.cell == CELL_GRU) {
       const float* rh = saved + R * H * 2;
       parGemm(H, 2 * H, rows, hprev, H, true, dz, G, false, dU, G, 0.f, threads);
       parGemm(H, H, rows, rh, H, true, dz + 2 * H, G, false, dU + 2 * H, G, 0.f, threads);
@@ -245,22 +257,17 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
 napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   napi_value result = nullptr;
   guarded(env, [&] {
-    Args a(env, info, 6, "softmaxCrossEntropy");
-    const int N = a.i32(0, "N"), V = a.i32(1, "V");
+    Args a(env, info, "softmaxCrossEntropy");
+    const int N = a.i32("N"), V = a.i32("V");
     if (!N || !V) throw ArgError{"softmaxCrossEntropy: N and V must be positive"};
-    const float* logits = a.floats(2, (size_t)N * V, "logits");
-    bool is;
-    check(env, napi_is_typedarray(env, a.v[3], &is));
-    napi_typedarray_type type = napi_int8_array;
+    const float* logits = a.floats("logits", (size_t)N * V);
     size_t length = 0;
-    void* data = nullptr;
-    if (is) check(env, napi_get_typedarray_info(env, a.v[3], &type, &length, &data, nullptr, nullptr));
-    if (!is || type != napi_int32_array || length < (size_t)N) throw ArgError{"softmaxCrossEntropy: targets must be an Int32Array of N ids"};
-    const int* targets = static_cast<const int*>(data);
+    const int* targets = static_cast<const int*>(a.typed("targets", napi_int32_array, "an Int32Array of N ids", &length));
+    if (length < (size_t)N) throw a.bad("targets", "an Int32Array of N ids");
     for (int r = 0; r < N; r++)
       if (targets[r] < 0 || targets[r] >= V) throw ArgError{"softmaxCrossEntropy: target " + std::to_string(targets[r]) + " is outside 0.." + std::to_string(V - 1)};
-    float* d = a.floats(4, (size_t)N * V, "dlogits");
-    const int threads = clampThreads(a.i32(5, "threads"));
+    float* d = a.floats("dlogits", (size_t)N * V);
+    const int threads = clampThreads(a.i32("threads"));
     const int n = N < threads ? N : threads;
     std::vector<double> part(n);
     parallel(n, [&](int k) { part[k] = K->softmax_xent(N, V, N * k / n, N * (k + 1) / n, logits, targets, d); });
@@ -273,38 +280,34 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
 
 napi_value Matvec(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 5, "matvec");
-    const int Kd = a.i32(0, "K"), N = a.i32(1, "N");
-    const float* x = a.floats(2, Kd, "x");
-    const float* M = a.floats(3, (size_t)Kd * N, "M");
-    float* out = a.floats(4, N, "out");
+    Args a(env, info, "matvec");
+    const int Kd = a.i32("K"), N = a.i32("N");
+    const float* x = a.floats("x", Kd);
+    const float* M = a.floats("M", (size_t)Kd * N);
+    float* out = a.floats("out", N);
     K->matvec(Kd, N, x, M, out);
   });
 }
 
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 10, "adamUpdate");
-    const float* g = a.floats(1, 0, "g");
-    napi_typedarray_type t;
-    size_t n;
-    check(env, napi_get_typedarray_info(env, a.v[1], &t, &n, nullptr, nullptr, nullptr));
-    float* p = a.floats(0, n, "p");
-    float* m = a.floats(2, n, "m");
-    float* v = a.floats(3, n, "v");
-    K->adam_update((int)n, p, g, m, v, (float)a.f64(4, "scale"), (float)a.f64(5, "beta1"), (float)a.f64(6, "beta2"), (float)a.f64(7, "epsilon"),
-                   (float)a.f64(8, "step"), (float)a.f64(9, "bc2"));
+    Args a(env, info, "adamUpdate");
+    size_t n = 0;
+    const float* g = a.floats("g", &n);
+    float* p = a.floats("p", n);
+    float* m = a.floats("m", n);
+    float* v = a.floats("v", n);
+    K->adam_update((int)n, p, g, m, v, (float)a.f64("scale"), (float)a.f64("beta1"), (float)a.f64("beta2"), (float)a.f64("epsilon"),
+                   (float)a.f64("step"), (float)a.f64("bc2"));
   });
 }
 
 napi_value SumSquares(napi_env env, napi_callback_info info) {
   napi_value result = nullptr;
   guarded(env, [&] {
-    Args a(env, info, 1, "sumSquares");
-    const float* x = a.floats(0, 0, "x");
-    napi_typedarray_type t;
-    size_t n;
-    check(env, napi_get_typedarray_info(env, a.v[0], &t, &n, nullptr, nullptr, nullptr));
+    Args a(env, info, "sumSquares");
+    size_t n = 0;
+    const float* x = a.floats("x", &n);
     check(env, napi_create_double(env, K->sum_squares((int)n, x), &result));
   });
   return result;

@@ -1,6 +1,23 @@
-// The native kernels' entry points, one set per instruction set (kernels_avx2.cc, kernels_generic.cc).
+// The native kernels' entry points, one set per instruction set (kernels_avx512.cc, kernels_avx2.cc,
+// kernels_generic.cc), and the recurrent cells they compute.
 #pragma once
 #include <cstddef>
+
+// The cells, one row each: the C++ copy of main/engine/params.ts' GATES (the addon exports this table
+// through info(), and a test holds the two equal). `saved`: the regions [T, B, H] a forward pass keeps
+// for the backward pass, one after the other —
+//   LSTM: i, f, g, o, c entering the step, tanh(c after the step), h entering the step
+//   GRU:  z, r, r·h, candidate, h entering the step
+//   RNN:  tanh output, h entering the step
+// The last region is always h entering the step (the recurrent weights' gradient is hprevᵀ · dz).
+enum Cell { CELL_RNN = 0, CELL_LSTM = 1, CELL_GRU = 2 };
+struct CellShape {
+  const char* name;
+  int gates, saved;
+};
+constexpr CellShape CELLS[] = {{"rnn", 1, 2}, {"lstm", 4, 7}, {"gru", 3, 5}};
+inline int cell_gates(int cell) { return CELLS[cell].gates; }
+inline int cell_saved(int cell) { return CELLS[cell].saved; }
 
 struct KernelSet {
   const char* name;

@@ -4,7 +4,6 @@
 #include <exception>
 #include <new>
 #include <string>
-#include <vector>
 
 namespace {
 
@@ -16,49 +15,69 @@ void check(napi_env env, napi_status status) {
   if (status != napi_ok) throw ArgError{"internal Node-API error"};
 }
 
+// A call's one argument: an object whose named properties are read one by one, so a missing or mistyped
+// property is refused by its name.
 struct Args {
   napi_env env;
-  std::vector<napi_value> v;
+  napi_value obj;
   const char* fn;
-  Args(napi_env e, napi_callback_info info, size_t n, const char* name) : env(e), v(n), fn(name) {
-    size_t argc = n;
-    check(env, napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr));
-    if (argc < n) throw ArgError{std::string(fn) + ": expected " + std::to_string(n) + " arguments"};
+  Args(napi_env e, napi_callback_info info, const char* name) : env(e), obj(nullptr), fn(name) {
+    size_t argc = 1;
+    check(env, napi_get_cb_info(env, info, &argc, &obj, nullptr, nullptr));
+    napi_valuetype type = napi_undefined;
+    if (argc == 1) check(env, napi_typeof(env, obj, &type));
+    if (type != napi_object) throw ArgError{std::string(fn) + ": expected one object of named arguments"};
   }
+  napi_value get(const char* what) {
+    napi_value out;
+    check(env, napi_get_named_property(env, obj, what, &out));
+    return out;
+  }
+  ArgError bad(const char* what, const char* must) { return ArgError{std::string(fn) + ": " + what + " must be " + must}; }
   // A whole number in 0 .. 2³¹−1 (not truncated or wrapped: 1.5 or 2³² are refused).
-  int i32(size_t k, const char* what) {
+  int i32(const char* what) {
     double out;
-    if (napi_get_value_double(env, v[k], &out) != napi_ok || !(out >= 0) || out > 2147483647.0 || out != (double)(int)out)
-      throw ArgError{std::string(fn) + ": " + what + " must be a whole number from 0 to 2147483647"};
+    if (napi_get_value_double(env, get(what), &out) != napi_ok || !(out >= 0) || out > 2147483647.0 || out != (double)(int)out)
+      throw bad(what, "a whole number from 0 to 2147483647");
     return (int)out;
   }
-  double f64(size_t k, const char* what) {
+  double f64(const char* what) {
     double out;
-    if (napi_get_value_double(env, v[k], &out) != napi_ok) throw ArgError{std::string(fn) + ": " + what + " must be a number"};
+    if (napi_get_value_double(env, get(what), &out) != napi_ok) throw bad(what, "a number");
     return out;
   }
-  bool flag(size_t k, const char* what) {
+  bool flag(const char* what) {
     bool out;
-    if (napi_get_value_bool(env, v[k], &out) != napi_ok) throw ArgError{std::string(fn) + ": " + what + " must be a boolean"};
+    if (napi_get_value_bool(env, get(what), &out) != napi_ok) throw bad(what, "a boolean");
     return out;
+  }
+  // A typed array of `type`: its data and length. With `present`, null or undefined is allowed too (and
+  // clears *present).
+  void* typed(const char* what, napi_typedarray_type type, const char* must, size_t* length, bool* present = nullptr) {
+    napi_value v = get(what);
+    napi_valuetype vt;
+    check(env, napi_typeof(env, v, &vt));
+    if (present) *present = !(vt == napi_null || vt == napi_undefined);
+    if (present && !*present) return nullptr;
+    bool is;
+    check(env, napi_is_typedarray(env, v, &is));
+    napi_typedarray_type t = napi_int8_array;
+    void* data = nullptr;
+    if (is) check(env, napi_get_typedarray_info(env, v, &t, length, &data, nullptr, nullptr));
+    if (!is || t != type) throw bad(what, must);
+    return data;
   }
   // A Float32Array of at least `need` elements (or null when `optional`).
-  float* floats(size_t k, size_t need, const char* what, bool optional = false) {
-    napi_valuetype type;
-    check(env, napi_typeof(env, v[k], &type));
-    if (optional && (type == napi_null || type == napi_undefined)) return nullptr;
-    bool is;
-    check(env, napi_is_typedarray(env, v[k], &is));
-    if (!is) throw ArgError{std::string(fn) + ": " + what + " must be a Float32Array"};
-    napi_typedarray_type t;
-    size_t length;
-    void* data;
-    check(env, napi_get_typedarray_info(env, v[k], &t, &length, &data, nullptr, nullptr));
-    if (t != napi_float32_array) throw ArgError{std::string(fn) + ": " + what + " must be a Float32Array"};
-    if (length < need)
+  float* floats(const char* what, size_t need, bool optional = false) {
+    size_t length = 0;
+    bool present = true;
+    float* data = static_cast<float*>(typed(what, napi_float32_array, "a Float32Array", &length, optional ? &present : nullptr));
+    if (present && length < need)
       throw ArgError{std::string(fn) + ": " + what + " holds " + std::to_string(length) + " floats, needs " + std::to_string(need)};
-    return static_cast<float*>(data);
+    return data;
   }
+  // A whole Float32Array, however long: its data and length.
+  float* floats(const char* what, size_t* length) { return static_cast<float*>(typed(what, napi_float32_array, "a Float32Array", length)); }
 };
 
 template <typename F>
