@@ -10,7 +10,8 @@ import { describeZodError } from '../../shared/schemas.ts';
 import type { RunStatus, RunSummary } from '../../shared/types.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
-import type { Owner } from '../db/owners.ts';
+import { OWNER_HEARTBEAT_MS, type Owner } from '../db/owners.ts';
+import { sweepTempFiles } from '../engine/files.ts';
 import { randomSeed } from '../engine/rng.ts';
 import { faultPoint } from '../engine/faults.ts';
 import { storageError } from './storage.ts';
@@ -28,11 +29,14 @@ interface ActiveRun {
 }
 
 /** How often a training process looks for stop requests from other processes (`rnn-studio stop`). */
-const STOP_POLL_MS = 500;
+const TICK_MS = 500;
 
 export class RunManager {
   private readonly active = new Map<number, ActiveRun>();
-  private stopPoll: NodeJS.Timeout | null = null;
+  /** Ended runs whose status the database could not take yet (a full disk): written when it can. */
+  private readonly unrecorded = new Map<number, { status: RunStatus; error: string | null }>();
+  private ticker: NodeJS.Timeout | null = null;
+  private lastBeat = 0;
 
   constructor(
     private readonly home: string,
@@ -101,8 +105,10 @@ export class RunManager {
     const holder = this.store.runs.acquire(id, this.owner, true);
     if (holder) throw new ApiError('conflict', this.heldBy(id, holder));
     const config: RunConfig = maxSteps ? { ...run.config, train: { ...run.config.train, maxSteps } } : run.config;
-    // The worker loads the newest intact checkpoint of these; the record rewinds to it when it is ready.
-    this.launch(id, config, checkpoints.map((c) => c.path), maxSteps ?? null);
+    // Read again now that the run is ours: a previous owner may have recorded a last checkpoint meanwhile.
+    // The worker loads the newest intact one; the record rewinds to it when the worker is ready.
+    const candidates = this.store.checkpoints.forRun(id).reverse();
+    this.launch(id, config, candidates.map((c) => c.path), maxSteps ?? null);
     return this.require(id);
   }
 
@@ -138,7 +144,7 @@ export class RunManager {
     const newest = new Set(all.slice(-keep).map((c) => c.id));
     const old = all.filter((c) => !newest.has(c.id) && c.id !== best?.id);
     if (old.length === 0) return;
-    this.store.transaction(() => this.store.checkpoints.deleteIds(old.map((c) => c.id)));
+    this.store.durableTransaction(() => this.store.checkpoints.deleteIds(old.map((c) => c.id)));
     faultPoint('checkpoint:after-prune-rows');
     for (const c of old) rmSync(c.path, { force: true });
     faultPoint('checkpoint:after-prune');
@@ -176,17 +182,16 @@ export class RunManager {
       const entry = this.active.get(id);
       if (!entry) return;
       this.active.delete(id);
-      if (this.active.size === 0 && this.stopPoll) {
-        clearInterval(this.stopPoll);
-        this.stopPoll = null;
-      }
-      void entry.worker.terminate();
+      // A worker stopped mid-write (terminated after a failure) leaves its temp file: ours to remove.
+      void entry.worker.terminate().then(() => sweepTempFiles(checkpointDir, true));
       try {
         this.store.runs.setStatus(id, status, error);
       } catch {
-        // The database cannot be written (a full disk): once this process ends, the run shows as
-        // interrupted and resumes from its last checkpoint.
+        // The database cannot be written (a full disk): try again at each tick, so the run is not
+        // shown as trained by this process meanwhile longer than need be.
+        this.unrecorded.set(id, { status, error });
       }
+      this.tickWhileNeeded();
       this.emit('run:status', { runId: id, status, error });
       settle(this.store.runs.get(id) ?? this.require(id));
     };
@@ -203,17 +208,50 @@ export class RunManager {
       (message) => finish('failed', message),
     );
     this.active.set(id, { worker, done, lastProgressWrite: 0, abort: finish });
-    this.stopPoll ??= setInterval(() => this.pollStopRequests(), STOP_POLL_MS).unref();
+    this.tickWhileNeeded();
     worker.send({ type: 'start', runId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, checkpointDir, resumeFrom, maxSteps });
   }
 
-  /** Stop requests other processes left in the database for runs this process trains. */
-  private pollStopRequests(): void {
-    try {
-      for (const id of this.store.runs.takeStopRequests([...this.active.keys()], this.owner)) this.active.get(id)?.worker.send({ type: 'stop' });
-    } catch {
-      // The database is busy or cannot be written: ask again at the next tick.
+  /** Ticks while runs train here or an ended run's status waits to be written; stops ticking after. */
+  private tickWhileNeeded(): void {
+    const needed = this.active.size > 0 || this.unrecorded.size > 0;
+    if (needed && !this.ticker) this.ticker = setInterval(() => this.tick(), TICK_MS).unref();
+    if (!needed && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
     }
+  }
+
+  /**
+   * Takes the stop requests other processes left for runs trained here, beats the owner's heartbeat,
+   * and writes ended runs' statuses the database could not take before.
+   */
+  private tick(): void {
+    try {
+      const ids = [...this.active.keys()];
+      for (const id of this.store.runs.takeStopRequests(ids, this.owner)) this.active.get(id)?.worker.send({ type: 'stop' });
+      if (Date.now() - this.lastBeat > OWNER_HEARTBEAT_MS) {
+        this.store.runs.beat(ids, this.owner);
+        this.lastBeat = Date.now();
+      }
+      for (const [id, { status, error }] of this.unrecorded) {
+        this.store.runs.setStatus(id, status, error);
+        this.unrecorded.delete(id);
+      }
+    } catch {
+      // The database is busy or cannot be written: again at the next tick.
+    }
+    this.tickWhileNeeded();
+  }
+
+  /**
+   * Makes this process the run's owner so nothing else trains it meanwhile (before deleting it); refuses,
+   * naming the owner, while another process trains it.
+   */
+  claim(id: number): void {
+    if (this.active.has(id)) throw new ApiError('conflict', `run ${id} is training; stop it before deleting it`);
+    const holder = this.store.runs.acquire(id, this.owner, true);
+    if (holder) throw new ApiError('conflict', `${this.heldBy(id, holder)}, before deleting it`);
   }
 
   private onEvent(id: number, config: RunConfig, e: WorkerEvent, finish: (s: RunStatus, error: string | null) => void): void {
@@ -250,7 +288,7 @@ export class RunManager {
       }
       case 'checkpoint': {
         // The file is in place (temp, fsync, rename): record it, and only then prune older ones.
-        const checkpointId = store.transaction(() => {
+        const checkpointId = store.durableTransaction(() => {
           const cid = store.checkpoints.insert({ runId: id, step: e.step, epoch: e.epoch, path: e.path, bytes: e.bytes, reason: e.reason, trainLoss: e.trainLoss, valLoss: e.valLoss });
           store.runs.updateProgress(id, { step: e.step, epoch: e.epoch, lastTrainLoss: e.trainLoss, trainSeconds: e.trainSeconds });
           return cid;

@@ -233,10 +233,7 @@ export class Studio implements ApiClient {
   }
 
   private deleteRun(id: number): void {
-    const r = this.store.runs.get(id)!;
-    if (this.runs.isActive(id) || isLive(r.status)) {
-      throw new ApiError('conflict', `run ${id} is training; stop it before deleting it`);
-    }
+    this.runs.claim(id); // a resume in another process cannot start on it meanwhile
     this.store.runs.delete(id);
     rmSync(homePaths(this.home).runDir(id), { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // The only module that opens SQLite. WAL mode, foreign keys on, migrations applied on open.
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { migrate } from './migrate.ts';
@@ -17,6 +17,21 @@ export type { NewDataset } from './datasets.ts';
 export interface OpenOptions {
   /** Path to a better-sqlite3 build for another ABI (Electron's), kept apart from the Node build. */
   nativeBinding?: string;
+}
+
+const SNAPSHOT_PREFIX = 'rnn-studio-readonly-';
+
+/** Snapshots that processes killed before closing their store left in the temp folder. */
+function sweepSnapshots(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(name.startsWith(SNAPSHOT_PREFIX) ? name.slice(SNAPSHOT_PREFIX.length).split('-')[0] : NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
 }
 
 export class Store {
@@ -73,7 +88,8 @@ export class Store {
    * opened read-only so every write says the folder cannot be written rather than vanishing.
    */
   private static openSnapshot(file: string, home: string, binding: Database.Options, why: Error): Store {
-    const dir = mkdtempSync(join(tmpdir(), 'rnn-studio-readonly-'));
+    sweepSnapshots();
+    const dir = mkdtempSync(join(tmpdir(), `${SNAPSHOT_PREFIX}${process.pid}-`));
     const copy = join(dir, 'rnn-studio.sqlite');
     try {
       copyFileSync(file, copy);
@@ -101,6 +117,19 @@ export class Store {
   /** Runs `fn` in one transaction: all of its writes land, or none. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * The same, and on disk when it returns — even after a power cut (the store's other commits may wait
+   * for the next WAL sync). For what files are deleted after: a checkpoint's row before older files go.
+   */
+  durableTransaction<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   /** SQLite's own check of the whole file: 'ok', or what is damaged. */

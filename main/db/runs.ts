@@ -14,6 +14,7 @@ interface Row {
   pid: number | null;
   owner_started: string | null;
   owner_label: string | null;
+  owner_heartbeat: string | null;
   stop_requested: number;
   step: number;
   total_steps: number | null;
@@ -39,7 +40,7 @@ function toRun(r: Row): RunSummary {
     task: r.task,
     config: RunConfigSchema.parse(JSON.parse(r.config)),
     backend: r.backend,
-    status: live && !ownerAlive(r.pid, r.owner_started) ? 'interrupted' : r.status,
+    status: live && !ownerAlive(r.pid, r.owner_started, r.owner_heartbeat) ? 'interrupted' : r.status,
     step: r.step,
     totalSteps: r.total_steps,
     epoch: r.epoch,
@@ -81,10 +82,10 @@ export class RunTable {
     const now = new Date().toISOString();
     const info = this.db
       .prepare(
-        `INSERT INTO runs (dataset_id, task, config, status, pid, owner_started, owner_label, created_at, updated_at)
-         VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (dataset_id, task, config, status, pid, owner_started, owner_label, owner_heartbeat, created_at, updated_at)
+         VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
       )
-      .run(datasetId, config.task, JSON.stringify(config), owner.pid, owner.started, owner.label, now, now);
+      .run(datasetId, config.task, JSON.stringify(config), owner.pid, owner.started, owner.label, now, now, now);
     return Number(info.lastInsertRowid);
   }
 
@@ -96,23 +97,31 @@ export class RunTable {
   acquire(id: number, owner: Owner, staleHere: boolean): RunHolder | null {
     return this.db
       .transaction((): RunHolder | null => {
-        const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, updated_at FROM runs WHERE id = ?').get(id) as
-          | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'updated_at'>
+        const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, owner_heartbeat, updated_at FROM runs WHERE id = ?').get(id) as
+          | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'owner_heartbeat' | 'updated_at'>
           | undefined;
         if (!r) return null;
+        const now = new Date().toISOString();
         const mine = r.pid === owner.pid && (r.owner_started === null || r.owner_started === owner.started);
-        if (isLive(r.status) && ownerAlive(r.pid, r.owner_started) && !(mine && staleHere)) {
+        if (isLive(r.status) && ownerAlive(r.pid, r.owner_started, r.owner_heartbeat) && !(mine && staleHere)) {
           return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
         }
         this.db
           .prepare(
-            `UPDATE runs SET status = 'created', pid = ?, owner_started = ?, owner_label = ?, stop_requested = 0, error = NULL,
-               updated_at = ? WHERE id = ?`,
+            `UPDATE runs SET status = 'created', pid = ?, owner_started = ?, owner_label = ?, owner_heartbeat = ?, stop_requested = 0,
+               error = NULL, updated_at = ? WHERE id = ?`,
           )
-          .run(owner.pid, owner.started, owner.label, new Date().toISOString(), id);
+          .run(owner.pid, owner.started, owner.label, now, now, id);
         return null;
       })
       .immediate();
+  }
+
+  /** `owner` still trains these runs (see OWNER_HEARTBEAT_MS). */
+  beat(ids: number[], owner: Owner): void {
+    const now = new Date().toISOString();
+    const update = this.db.prepare('UPDATE runs SET owner_heartbeat = ? WHERE id = ? AND pid = ?');
+    for (const id of ids) update.run(now, id, owner.pid);
   }
 
   /** Asks whichever process trains run `id` to stop it (it looks for this between steps). */
@@ -135,10 +144,10 @@ export class RunTable {
 
   /** The process training run `id`, while one does. */
   holder(id: number): RunHolder | null {
-    const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, updated_at FROM runs WHERE id = ?').get(id) as
-      | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'updated_at'>
+    const r = this.db.prepare('SELECT status, pid, owner_started, owner_label, owner_heartbeat, updated_at FROM runs WHERE id = ?').get(id) as
+      | Pick<Row, 'status' | 'pid' | 'owner_started' | 'owner_label' | 'owner_heartbeat' | 'updated_at'>
       | undefined;
-    if (!r || !isLive(r.status) || !ownerAlive(r.pid, r.owner_started)) return null;
+    if (!r || !isLive(r.status) || !ownerAlive(r.pid, r.owner_started, r.owner_heartbeat)) return null;
     return { pid: r.pid!, label: r.owner_label ?? 'another RNN Studio process', since: r.updated_at };
   }
 
@@ -170,16 +179,17 @@ export class RunTable {
       .run(backend, parameters, totalSteps, JSON.stringify(config), now, now, id);
   }
 
+  /** A run that ends has no owner any more (and no pending stop request). */
   setStatus(id: number, status: RunStatus, error: string | null = null): void {
-    const now = new Date().toISOString();
-    const ended = status === 'finished' || status === 'stopped' || status === 'failed';
+    const ended = status === 'finished' || status === 'stopped' || status === 'failed' ? 1 : 0;
     this.db
       .prepare(
-        `UPDATE runs SET status = ?, error = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
-           pid = CASE WHEN ? THEN NULL ELSE pid END, owner_started = CASE WHEN ? THEN NULL ELSE owner_started END,
-           stop_requested = CASE WHEN ? THEN 0 ELSE stop_requested END WHERE id = ?`,
+        `UPDATE runs SET status = @status, error = @error, updated_at = @now, finished_at = CASE WHEN @ended THEN @now ELSE finished_at END,
+           pid = CASE WHEN @ended THEN NULL ELSE pid END, owner_started = CASE WHEN @ended THEN NULL ELSE owner_started END,
+           owner_heartbeat = CASE WHEN @ended THEN NULL ELSE owner_heartbeat END,
+           stop_requested = CASE WHEN @ended THEN 0 ELSE stop_requested END WHERE id = @id`,
       )
-      .run(status, error, now, ended ? 1 : 0, now, ended ? 1 : 0, ended ? 1 : 0, ended ? 1 : 0, id);
+      .run({ status, error, now: new Date().toISOString(), ended, id });
   }
 
   updateProgress(id: number, p: RunProgress): void {

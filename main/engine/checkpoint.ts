@@ -84,9 +84,22 @@ export function decodeCheckpoint(buf: Buffer, path: string): CheckpointState {
   }
   const checked = magic === MAGIC;
   const length = buf.readUInt32LE(8);
+  // Format 2: nothing is believed before the checksum holds (a damaged header could say anything).
+  if (checked) {
+    const end = buf.length - CHECKSUM_BYTES;
+    if (end < 12 || !createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) {
+      const expected = declaredLength(buf, length);
+      throw new CheckpointCorruptError(
+        expected !== null && buf.length < expected
+          ? `${path}: the checkpoint is truncated (${buf.length} of ${expected} bytes)`
+          : `${path}: the checkpoint is damaged (its checksum does not match its contents)`,
+      );
+    }
+  }
   let header: Header;
   try {
     header = JSON.parse(buf.toString('utf8', 12, 12 + length)) as Header;
+    if (!Array.isArray(header.tensors)) throw new Error('no tensors');
   } catch {
     throw new CheckpointCorruptError(`${path}: the checkpoint's header is damaged${buf.length < 12 + length ? ' (the file is truncated)' : ''}`);
   }
@@ -95,19 +108,28 @@ export function decodeCheckpoint(buf: Buffer, path: string): CheckpointState {
   }
   const dataStart = Math.ceil((12 + length) / 4) * 4;
   const total = header.tensors.reduce((n, t) => n + t.length, 0);
-  const dataEnd = dataStart + total * 4;
-  const expected = dataEnd + (checked ? CHECKSUM_BYTES : 0);
-  if (buf.length < expected) throw new CheckpointCorruptError(`${path}: the checkpoint is truncated (${buf.length} of ${expected} bytes)`);
-  if (checked && !createHash('sha256').update(buf.subarray(0, dataEnd)).digest().equals(buf.subarray(dataEnd, dataEnd + CHECKSUM_BYTES))) {
-    throw new CheckpointCorruptError(`${path}: the checkpoint is damaged (its checksum does not match its contents)`);
-  }
+  const expected = dataStart + total * 4 + (checked ? CHECKSUM_BYTES : 0);
+  if (buf.length !== expected) throw new CheckpointCorruptError(`${path}: the checkpoint is ${buf.length < expected ? 'truncated' : 'damaged'} (${buf.length} of ${expected} bytes)`);
   // Copy so the floats are aligned and independent of the file buffer.
   const floats = new Float32Array(total);
   Buffer.from(floats.buffer).set(buf.subarray(dataStart, dataStart + total * 4));
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) tensors.set(t.name, { shape: t.shape, data: floats.subarray(t.offset, t.offset + t.length) });
   const { format: _format, tensors: _entries, ...rest } = header;
-  return { ...rest, labels: rest.labels ?? null, badEpochs: rest.badEpochs ?? 0, config: RunConfigSchema.parse(rest.config), tensors };
+  const config = RunConfigSchema.safeParse(rest.config);
+  if (!config.success) throw new CheckpointCorruptError(`${path}: the checkpoint's config is not one this RNN Studio reads`);
+  return { ...rest, labels: rest.labels ?? null, badEpochs: rest.badEpochs ?? 0, config: config.data, tensors };
+}
+
+/** The file length a header claims, when it can be read at all (to tell truncated from damaged). */
+function declaredLength(buf: Buffer, length: number): number | null {
+  try {
+    const header = JSON.parse(buf.toString('utf8', 12, 12 + length)) as Header;
+    const total = header.tensors.reduce((n, t) => n + t.length, 0);
+    return Math.ceil((12 + length) / 4) * 4 + total * 4 + CHECKSUM_BYTES;
+  } catch {
+    return null;
+  }
 }
 
 export function saveCheckpoint(path: string, state: CheckpointState): number {

@@ -281,6 +281,9 @@ export function decodeText(buf: Uint8Array, file: string, encoding?: string): De
 export function toUtf8(raw: Buffer, file: string, encoding?: string): { bytes: Buffer; encoding: string } {
   const named = encoding !== undefined && !/^utf-?8$/i.test(encoding);
   const utf16Bom = (raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff);
+  if ((named || utf16Bom) && raw.length > LARGE_DECODE_BYTES && !(raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf)) {
+    return decodeInChunks(raw, file, utf16Bom ? (raw[0] === 0xff ? 'utf-16le' : 'utf-16be') : encoding!);
+  }
   if (named || utf16Bom) {
     const decoded = decodeText(raw, file, encoding);
     return { bytes: Buffer.from(decoded.text.replace(/\r\n?/g, '\n'), 'utf8'), encoding: decoded.encoding };
@@ -292,6 +295,44 @@ export function toUtf8(raw: Buffer, file: string, encoding?: string): { bytes: B
     throw new CorpusError(`${file}: is not valid UTF-8`);
   }
   return { bytes: normaliseNewlines(body), encoding: bom ? 'utf-8-bom' : 'utf-8' };
+}
+
+/**
+ * Above this, a file in another encoding is decoded a slice at a time: as one JS string it could pass
+ * V8's string limit (~512 M characters), where decoding aborts the process rather than throwing.
+ */
+const LARGE_DECODE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decodes a large file in `encoding` to UTF-8 one slice at a time: a first pass measures the UTF-8 and
+ * checks every byte, a second writes it into one buffer (so memory stays near the file and its UTF-8).
+ */
+function decodeInChunks(raw: Buffer, file: string, encoding: string): { bytes: Buffer; encoding: string } {
+  const slice = 16 * 1024 * 1024;
+  const pass = (each: (text: string) => void) => {
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(encoding, { fatal: true });
+    } catch {
+      throw new CorpusError(`${file}: unknown encoding "${encoding}"`);
+    }
+    for (let at = 0; at < raw.length; at += slice) {
+      let text: string;
+      try {
+        text = decoder.decode(raw.subarray(at, at + slice), { stream: at + slice < raw.length });
+      } catch {
+        throw new CorpusError(`${file}: is not valid ${encoding} (in the ${slice / 2 ** 20} MB from byte ${at})`);
+      }
+      if (text.includes('\0')) throw new CorpusError(`${file}: contains a NUL character (in the ${slice / 2 ** 20} MB from byte ${at}): this looks like a binary file, not text`);
+      each(text);
+    }
+  };
+  let length = 0;
+  pass((text) => (length += Buffer.byteLength(text, 'utf8')));
+  const out = Buffer.allocUnsafe(length);
+  let written = 0;
+  pass((text) => (written += out.write(text, written, 'utf8')));
+  return { bytes: normaliseNewlines(out), encoding: encoding.toLowerCase() };
 }
 
 /** Rewrites CRLF and lone CR as LF in place; returns the (possibly shorter) view of the same memory. */

@@ -52,8 +52,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes the temp files in `dir` that a process no longer running left behind; returns their paths. */
-export function sweepTempFiles(dir: string): string[] {
+/**
+ * Removes the temp files in `dir` that a process no longer running left behind, and this process's own
+ * when `own` (its writer is known to be gone: a terminated worker); returns their paths.
+ */
+export function sweepTempFiles(dir: string, own = false): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -63,7 +66,8 @@ export function sweepTempFiles(dir: string): string[] {
   const swept: string[] = [];
   for (const name of names) {
     const m = name.match(TEMP_SUFFIX);
-    if (!m || processAlive(Number(m[1]))) continue;
+    const pid = Number(m?.[1]);
+    if (!m || (own && pid === process.pid ? false : processAlive(pid))) continue;
     const path = join(dir, name);
     try {
       rmSync(path, { force: true });

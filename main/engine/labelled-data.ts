@@ -35,8 +35,18 @@ export function guessFormat(path: string): LabelledFormat | null {
   return statSync(path).isDirectory() ? 'folders' : tableFormatOf(path);
 }
 
+/**
+ * A labelled file is parsed as one string, and V8's strings end near 512 M characters (beyond, decoding
+ * aborts the process rather than throwing): larger tables are refused, saying how to split them.
+ */
+const MAX_TABLE_BYTES = 512 * 1024 * 1024;
+
 function readTable(path: string, format: 'csv' | 'tsv' | 'jsonl', encoding?: string): Table {
   const name = basename(path);
+  const size = statSync(path).size; // before reading it
+  if (size > MAX_TABLE_BYTES) {
+    throw new CorpusError(`${name}: is ${Math.ceil(size / 2 ** 20)} MB; a labelled ${format.toUpperCase()} file is read whole, up to ${MAX_TABLE_BYTES / 2 ** 20} MB: split it into several files, or keep fewer examples`);
+  }
   const text = decodeText(new ImportReader().read(path, name), name, encoding).text;
   if (format === 'jsonl') {
     const rows: Array<Record<string, unknown>> = [];

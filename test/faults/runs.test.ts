@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { Studio } from '../../main/core/studio.ts';
 import { Store } from '../../main/db/index.ts';
+import { OWNER_STALE_MS } from '../../main/db/owners.ts';
 import { startBridge } from '../../main/bridge/server.ts';
 import { up as v1 } from '../../main/db/migrations/001-initial.ts';
 import { up as v2 } from '../../main/db/migrations/002-classifiers.ts';
@@ -76,8 +77,8 @@ test('a database from before relative paths upgrades: its absolute paths become 
   }
 });
 
-for (const damage of ['bytes overwritten', 'truncated'] as const) {
-  test(`a newest checkpoint ${damage === 'truncated' ? 'cut short' : 'with bytes overwritten'} is passed over: resume uses the newest intact one and says which and why`, async () => {
+for (const damage of ['bytes overwritten', 'truncated', 'header changed'] as const) {
+  test(`a newest checkpoint ${damage === 'truncated' ? 'cut short' : `with its ${damage === 'header changed' ? 'header' : 'weights'} overwritten`} is passed over: resume uses the newest intact one and says which and why`, async () => {
     const dir = tempDir();
     try {
       const home = join(dir.path, 'home');
@@ -85,7 +86,13 @@ for (const damage of ['bytes overwritten', 'truncated'] as const) {
       const newest = store(home, (s) => s.checkpoints.forRun(1).at(-1)!);
       assert.equal(newest.step, 20);
       if (damage === 'truncated') truncateSync(newest.path, Math.floor(statSync(newest.path).size / 2));
-      else {
+      else if (damage === 'header changed') {
+        // A header that still parses but lies (a newer format): the checksum is checked before it is believed.
+        const bytes = readFileSync(newest.path);
+        const at = bytes.indexOf('"format":2');
+        bytes.write('"format":3', at, 'latin1');
+        writeFileSync(newest.path, bytes);
+      } else {
         const fd = openSync(newest.path, 'r+');
         writeSync(fd, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, 8, statSync(newest.path).size - 400); // inside the weights
         closeSync(fd);
@@ -117,6 +124,9 @@ test('two resumes at once: one trains, the other is refused naming the process t
     assert.notEqual(loser.code, 0);
     assert.match(loser.stderr, /run 1 is being trained by rnn-studio resume \(process \d+\); stop it there, or with: rnn-studio stop 1/);
     assert.equal(loser.lines.at(-1)!.code, 'conflict');
+    const deleting = await cli(['--json', 'delete', 'run', '1'], home);
+    assert.notEqual(deleting.code, 0, 'a run another process trains cannot be deleted from under it');
+    assert.match(deleting.stderr, /run 1 is being trained by rnn-studio resume \(process \d+\).*before deleting it/);
     const stop = await cli(['--json', 'stop', '1'], home);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal(stop.lines.at(-1)!.status, 'stopped');
@@ -192,6 +202,20 @@ test('a run whose owner is gone, or whose pid now belongs to an unrelated proces
     db.prepare("UPDATE runs SET status = 'running', pid = ?, owner_started = '1', owner_label = 'rnn-studio train' WHERE id = 1").run(bystander.pid);
     db.close();
     assert.equal(store(home, (s) => s.runs.get(1)!.status), 'interrupted');
+    // Where the start time cannot be read (macOS, Windows, another pid namespace), a live pid whose
+    // heartbeat has been silent for longer than OWNER_STALE_MS owns nothing either.
+    const db2 = new Database(join(home, 'rnn-studio.sqlite'));
+    const silent = new Date(Date.now() - OWNER_STALE_MS - 60_000).toISOString();
+    db2.prepare('UPDATE runs SET owner_started = NULL, owner_heartbeat = ? WHERE id = 1').run(silent);
+    db2.close();
+    assert.equal(store(home, (s) => s.runs.get(1)!.status), 'interrupted');
+    const db3 = new Database(join(home, 'rnn-studio.sqlite'));
+    db3.prepare('UPDATE runs SET owner_heartbeat = ? WHERE id = 1').run(new Date().toISOString());
+    db3.close();
+    assert.equal(store(home, (s) => s.runs.get(1)!.status), 'running', 'a live pid that beats is still the owner there');
+    const db4 = new Database(join(home, 'rnn-studio.sqlite'));
+    db4.prepare("UPDATE runs SET owner_started = '1', owner_heartbeat = ? WHERE id = 1").run(silent);
+    db4.close();
     const stop = await cli(['--json', 'stop', '1'], home);
     assert.notEqual(stop.code, 0);
     assert.match(stop.stderr, /run 1 is interrupted, not training/);

@@ -9,6 +9,7 @@ export function up(db: Database, file: string): void {
   db.exec(`
     ALTER TABLE runs ADD COLUMN owner_started TEXT;   -- start time of the process in pid (see owners.ts)
     ALTER TABLE runs ADD COLUMN owner_label TEXT;     -- what that process is, for messages
+    ALTER TABLE runs ADD COLUMN owner_heartbeat TEXT; -- when it last said it still trains the run
     ALTER TABLE runs ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
   `);
   const home = dirname(file);
