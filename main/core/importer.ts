@@ -8,9 +8,11 @@ import { ApiError, type ImportReply, type ImportRequest, type InspectReply } fro
 import { isTableFormat, withoutDatasetExtension, type DatasetFormat } from '../../shared/formats.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { buildCharset, countChars, CorpusError } from '../engine/index.ts';
-import { countUtf8, ImportReader, notRegularFile, toUtf8, type CharStats } from '../engine/data.ts';
-import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFormat } from '../engine/labelled-data.ts';
-import { writeFileAtomic } from '../engine/files.ts';
+import { countUtf8, type CharStats } from '../engine/corpus/charset.ts';
+import { ImportReader, notRegularFile } from '../engine/corpus/read.ts';
+import { toUtf8 } from '../engine/corpus/decode.ts';
+import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFormat } from '../engine/corpus/labelled.ts';
+import { writeFileAtomic } from '../engine/storage/files.ts';
 import type { Store } from '../db/index.ts';
 import { homePaths } from './home.ts';
 

@@ -5,11 +5,11 @@ import { ApiError, type ApiEvents, type ClassifyReply, type RunEstimate } from '
 import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParamsInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
 import type { CheckpointRecord, EvaluationRecord, SampleRecord } from '../../shared/types.ts';
-import { classificationReport } from '../engine/metrics.ts';
-import type { Example } from '../engine/labelled-data.ts';
+import { classificationReport } from '../engine/training/metrics.ts';
+import type { Example } from '../engine/corpus/labelled.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
-import { randomSeed } from '../engine/rng.ts';
+import { randomSeed } from '../engine/corpus/rng.ts';
 import { EngineWorker } from './engine-host.ts';
 import { countParameters } from '../engine/index.ts';
 import { estimateMemory, memoryNeedsOf } from './memory.ts';

@@ -6,8 +6,8 @@ import { freemem, totalmem } from 'node:os';
 import { ApiError } from '../../shared/api.ts';
 import type { RunConfig } from '../../shared/config.ts';
 import type { Dataset } from '../../shared/types.ts';
-import { countParameters } from '../engine/params.ts';
-import { nativeStatus } from '../engine/native.ts';
+import { countParameters } from '../engine/model/params.ts';
+import { nativeStatus } from '../engine/native/addon.ts';
 
 /**
  * Floats a recurrent layer holds per unit per position at the peak of a step, its output and its input's

@@ -2,7 +2,7 @@
 // the folder and what to do, whichever write found it (SQLite's or a file's), with the 'storage' code.
 import { resolve } from 'node:path';
 import { ApiError } from '../../shared/api.ts';
-import { diskFullMessage, isDiskFull, isReadOnly, readOnlyMessage } from '../engine/files.ts';
+import { diskFullMessage, isDiskFull, isReadOnly, readOnlyMessage } from '../engine/storage/files.ts';
 import { homePaths } from './home.ts';
 
 /**

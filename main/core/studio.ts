@@ -16,14 +16,14 @@ import {
 } from '../../shared/api.ts';
 import { RequestSchemas, describeZodError } from '../../shared/schemas.ts';
 import { RunConfigSchema, SampleParamsSchema } from '../../shared/config.ts';
-import { FASTER_BACKEND_HINT, isLive, type BackendName } from '../../shared/types.ts';
+import { FASTER_BACKEND_HINT, type BackendName } from '../../shared/types.ts';
 import { SCHEMA_VERSION, Store, type OpenOptions } from '../db/index.ts';
 import { thisProcess } from '../db/owners.ts';
-import { sweepTempFiles } from '../engine/files.ts';
+import { sweepTempFiles } from '../engine/storage/files.ts';
 import { storageError } from './storage.ts';
 import { homePaths } from './home.ts';
 import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from './importer.ts';
-import { readLabelled } from '../engine/labelled-data.ts';
+import { readLabelled } from '../engine/corpus/labelled.ts';
 import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
 import { assertMemoryFits, memoryNeedsOf } from './memory.ts';

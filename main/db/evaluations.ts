@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EvaluationRecord } from '../../shared/types.ts';
-import { boundedReport } from '../engine/metrics.ts';
+import { boundedReport } from '../engine/training/metrics.ts';
 
 interface Row {
   id: number;

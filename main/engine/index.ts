@@ -9,6 +9,8 @@ export const ENGINE_WORKER_URL = new URL(
   typeof __RNN_STUDIO_ENGINE_WORKER__ === 'string' ? __RNN_STUDIO_ENGINE_WORKER__ : './worker-entry.mjs',
   import.meta.url,
 );
-export { nativeStatus } from './native.ts';
-export { decodeText, countChars, buildCharset, CorpusError, UNKNOWN, UNKNOWN_DISPLAY } from './data.ts';
-export { countParameters } from './params.ts';
+export { nativeStatus } from './native/addon.ts';
+export { decodeText } from './corpus/decode.ts';
+export { countChars, buildCharset, UNKNOWN, UNKNOWN_DISPLAY } from './corpus/charset.ts';
+export { CorpusError } from './corpus/read.ts';
+export { countParameters } from './model/params.ts';

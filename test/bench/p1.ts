@@ -5,16 +5,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../main/engine/backend.ts';
-import { buildTask } from '../../main/engine/tasks/index.ts';
-import { Trainer } from '../../main/engine/train.ts';
-import { CharRnn } from '../../main/engine/model.ts';
-import { generate } from '../../main/engine/sample.ts';
-import { Vocabulary } from '../../main/engine/data.ts';
+import { initBackend } from '../../main/engine/model/backend.ts';
+import { buildTask } from '../../main/engine/training/tasks/index.ts';
+import { Trainer } from '../../main/engine/training/train.ts';
+import { CharRnn } from '../../main/engine/model/generator.ts';
+import { generate } from '../../main/engine/sampling/sample.ts';
+import { Vocabulary } from '../../main/engine/corpus/charset.ts';
 import { RunConfigSchema, type CellType } from '../../shared/config.ts';
-import { Rng } from '../../main/engine/rng.ts';
-import { nativeStatus } from '../../main/engine/native.ts';
-import { engineOps } from '../../main/engine/ops.ts';
+import { Rng } from '../../main/engine/corpus/rng.ts';
+import { nativeStatus } from '../../main/engine/native/addon.ts';
+import { engineOps } from '../../main/engine/model/ops.ts';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCharset, countChars, CorpusError, decodeText, UNKNOWN, Vocabulary } from '../../main/engine/data.ts';
-import { BatchPlan } from '../../main/engine/batches.ts';
+import { buildCharset, countChars, UNKNOWN, Vocabulary } from '../../main/engine/corpus/charset.ts';
+import { CorpusError } from '../../main/engine/corpus/read.ts';
+import { decodeText } from '../../main/engine/corpus/decode.ts';
+import { BatchPlan } from '../../main/engine/corpus/batches.ts';
 
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 
@@ -60,7 +62,7 @@ test('UTF-16 without a byte-order mark is recognised, not called binary, and rea
 });
 
 test('toUtf8 keeps UTF-8 as bytes, dropping the BOM and turning CRLF and CR into LF in place', async () => {
-  const { toUtf8 } = await import('../../main/engine/data.ts');
+  const { toUtf8 } = await import('../../main/engine/corpus/decode.ts');
   const lf = 'one\ntwo\nthree, 你好 🎉\n\nend';
   const crlf = Buffer.from(`\uFEFF${lf.replace(/\n/g, '\r\n')}`);
   const { bytes, encoding } = toUtf8(crlf, 'a.txt');
@@ -118,7 +120,7 @@ test('a corpus too small for one window is refused with a hint', () => {
 });
 
 test('counting UTF-8 bytes directly agrees with counting the decoded text, and defers anything unusual', async () => {
-  const { countUtf8 } = await import('../../main/engine/data.ts');
+  const { countUtf8 } = await import('../../main/engine/corpus/charset.ts');
   const text = 'Grüße, 你好 🎉 — ok\n'.repeat(50);
   assert.deepEqual(countUtf8(utf8(text)), countChars(text));
   for (const odd of [new Uint8Array([0xef, 0xbb, 0xbf, 0x61]), utf8('a\r\nb'), new Uint8Array([0x61, 0xc3]), new Uint8Array([0x61, 0, 0x62]), new Uint8Array([0xed, 0xa0, 0x80])]) {

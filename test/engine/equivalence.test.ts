@@ -4,13 +4,13 @@
 // native kernels and once through TensorFlow.js ops alone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend, tf } from '../../main/engine/backend.ts';
-import { CharRnn, initialWeights } from '../../main/engine/model.ts';
-import { CharClassifier } from '../../main/engine/classifier.ts';
-import { paramSpecs } from '../../main/engine/params.ts';
+import { initBackend, tf } from '../../main/engine/model/backend.ts';
+import { CharRnn, initialWeights } from '../../main/engine/model/generator.ts';
+import { CharClassifier } from '../../main/engine/model/classifier.ts';
+import { paramSpecs } from '../../main/engine/model/params.ts';
 import { ModelConfigSchema, type CellType } from '../../shared/config.ts';
-import { Rng } from '../../main/engine/rng.ts';
-import { engineOps } from '../../main/engine/ops.ts';
+import { Rng } from '../../main/engine/corpus/rng.ts';
+import { engineOps } from '../../main/engine/model/ops.ts';
 import { ENGINE_PATHS } from '../helpers.ts';
 
 before(async () => {

@@ -1,11 +1,11 @@
 // Child of native.test.ts: the addon loads the kernel set RNN_STUDIO_NATIVE_ISA asks for (when the CPU
 // has it); prints which kernels ran and the largest difference from TensorFlow.js ops over an LSTM and
 // a GRU layer, forward and backward.
-import { initBackend, tf } from '../../main/engine/backend.ts';
-import { nativeStatus } from '../../main/engine/native.ts';
-import { engineOps } from '../../main/engine/ops.ts';
-import { Rng } from '../../main/engine/rng.ts';
-import { GATES } from '../../main/engine/params.ts';
+import { initBackend, tf } from '../../main/engine/model/backend.ts';
+import { nativeStatus } from '../../main/engine/native/addon.ts';
+import { engineOps } from '../../main/engine/model/ops.ts';
+import { Rng } from '../../main/engine/corpus/rng.ts';
+import { GATES } from '../../main/engine/model/params.ts';
 import type { CellType } from '../../shared/config.ts';
 
 await initBackend('cpu');

@@ -7,11 +7,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { initBackend, tf } from '../../main/engine/backend.ts';
-import { nativeStatus, type NativeKernels } from '../../main/engine/native.ts';
-import { embed, engineOps, type EngineOps } from '../../main/engine/ops.ts';
-import { Rng } from '../../main/engine/rng.ts';
-import { GATES } from '../../main/engine/params.ts';
+import { initBackend, tf } from '../../main/engine/model/backend.ts';
+import { nativeStatus, type NativeKernels } from '../../main/engine/native/addon.ts';
+import { embed, engineOps, type EngineOps } from '../../main/engine/model/ops.ts';
+import { Rng } from '../../main/engine/corpus/rng.ts';
+import { GATES } from '../../main/engine/model/params.ts';
 import type { CellType } from '../../shared/config.ts';
 
 before(async () => {

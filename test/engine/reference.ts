@@ -1,9 +1,9 @@
 // Test-only reference computations, in plain TensorFlow.js ops: a generator run one character at a time,
 // carrying each layer's state (what the sampler's fast stepper, main/engine/sample.ts, must equal).
 // Gate order as the model's (Keras): LSTM i f c o; GRU z r h with the reset gate applied before U_h.
-import { tf } from '../../main/engine/backend.ts';
+import { tf } from '../../main/engine/model/backend.ts';
 import type { CellType } from '../../shared/config.ts';
-import type { CharRnn } from '../../main/engine/model.ts';
+import type { CharRnn } from '../../main/engine/model/generator.ts';
 
 /** Recurrent state of one layer: h [B, H] and, for LSTM, c [B, H]. */
 export interface LayerState {

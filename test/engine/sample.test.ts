@@ -1,12 +1,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../main/engine/backend.ts';
-import { CharRnn, initialWeights } from '../../main/engine/model.ts';
-import { generate, pickNext } from '../../main/engine/sample.ts';
-import { Vocabulary } from '../../main/engine/data.ts';
+import { initBackend } from '../../main/engine/model/backend.ts';
+import { CharRnn, initialWeights } from '../../main/engine/model/generator.ts';
+import { generate, pickNext } from '../../main/engine/sampling/sample.ts';
+import { Vocabulary } from '../../main/engine/corpus/charset.ts';
 import { ModelConfigSchema } from '../../shared/config.ts';
-import { Rng } from '../../main/engine/rng.ts';
-import { engineOps } from '../../main/engine/ops.ts';
+import { Rng } from '../../main/engine/corpus/rng.ts';
+import { engineOps } from '../../main/engine/model/ops.ts';
 import { ReferenceStepper } from './reference.ts';
 import { ENGINE_PATHS } from '../helpers.ts';
 
@@ -61,7 +61,7 @@ test('a prime with characters the model never saw is refused by name', async () 
 
 for (const path of ENGINE_PATHS) {
   test(`the fast batch-1 stepper gives the same logits as the model run step by step, for every cell and 2 layers, ${path.name}`, { skip: path.skip }, async () => {
-    const { StreamState } = await import('../../main/engine/sample.ts');
+    const { StreamState } = await import('../../main/engine/sampling/sample.ts');
     for (const cell of ['lstm', 'gru', 'rnn'] as const) {
       const cfg = ModelConfigSchema.parse({ cell, layers: 2, units: 24, embedding: 8 });
       const m = new CharRnn(vocab.size, cfg, initialWeights(vocab.size, cfg, new Rng(5)), engineOps(path.ops));

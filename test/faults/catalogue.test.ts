@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ApiError, type Channel } from '../../shared/api.ts';
-import { MAX_IMPORT_BYTES_VAR } from '../../main/engine/data.ts';
+import { MAX_IMPORT_BYTES_VAR } from '../../main/engine/corpus/read.ts';
 import { Studio } from '../../main/core/studio.ts';
 import { cli, tempDir } from '../helpers.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../main/db/index.ts';
-import { FAULT_POINTS } from '../../main/engine/faults.ts';
+import { FAULT_POINTS } from '../../main/engine/storage/faults.ts';
 import { ROOT, cli, prng, startCli, tempDir, type CliResult } from '../helpers.ts';
 
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');

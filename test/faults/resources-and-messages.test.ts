@@ -9,7 +9,7 @@ import { cli, CLI, ROOT, tempDir, withStudio, type CliResult, parseLines } from 
 import { Studio } from '../../main/core/studio.ts';
 import { RunConfigSchema, type RunConfigInput } from '../../shared/config.ts';
 import { estimateMemory, memoryRefusal } from '../../main/core/memory.ts';
-import { classificationReport, FULL_CONFUSION_MAX_CLASSES, TOP_CONFUSIONS } from '../../main/engine/metrics.ts';
+import { classificationReport, FULL_CONFUSION_MAX_CLASSES, TOP_CONFUSIONS } from '../../main/engine/training/metrics.ts';
 import type { TopConfusions } from '../../shared/types.ts';
 
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');

@@ -9,8 +9,8 @@ import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { Studio } from '../../main/core/studio.ts';
 import { Store } from '../../main/db/index.ts';
-import { loadCheckpoint } from '../../main/engine/checkpoint.ts';
-import { freeBytes } from '../../main/engine/files.ts';
+import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
+import { freeBytes } from '../../main/engine/storage/files.ts';
 import { ROOT, cli, startCli, tempDir, type CliResult } from '../helpers.ts';
 
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');

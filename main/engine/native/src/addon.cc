@@ -1,6 +1,6 @@
 // Node-API glue of RNN Studio's native kernels (Node-API, so one build serves Node and Electron alike).
 // Synchronous functions on Float32Arrays the caller owns, each taking one object of named arguments
-// (main/engine/native.ts types each one: gemm, recurrentForward, recurrentBackward, softmaxCrossEntropy,
+// (main/engine/native/addon.ts types each one: gemm, recurrentForward, recurrentBackward, softmaxCrossEntropy,
 // matvec, adamUpdate, sumSquares), and info() → { kernels: 'avx512' | 'avx2' | 'generic', cells: CELLS }.
 // The recurrent functions include the layer's input projection (x·W + b) so the large matrices never cross
 // into JavaScript. Work is split between `threads` threads: the recurrence by batch rows, the matrix

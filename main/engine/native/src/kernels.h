@@ -3,7 +3,7 @@
 #pragma once
 #include <cstddef>
 
-// The cells, one row each: the C++ copy of main/engine/params.ts' GATES (the addon exports this table
+// The cells, one row each: the C++ copy of main/engine/model/params.ts' GATES (the addon exports this table
 // through info(), and a test holds the two equal). `saved`: the regions [T, B, H] a forward pass keeps
 // for the backward pass, one after the other —
 //   LSTM: i, f, g, o, c entering the step, tanh(c after the step), h entering the step

@@ -3,7 +3,7 @@
 // Above FULL_CONFUSION_MAX_CLASSES classes the matrix is never built (C² cells: 25 million for 5,000
 // classes, 50 MB as JSON in every evaluation): only its diagonal and its largest off-diagonal cells are
 // counted and kept, and the per-class figures of the weakest classes, so a report stays small.
-import type { ClassMetrics, ConfusionCell, TopConfusions } from '../../shared/types.ts';
+import type { ClassMetrics, ConfusionCell, TopConfusions } from '../../../shared/types.ts';
 
 /** Classes up to which the whole confusion matrix is kept. */
 export const FULL_CONFUSION_MAX_CLASSES = 50;

@@ -4,7 +4,7 @@
 // Where the moments live and what computes the update is the engine's path: host memory and one native
 // pass per parameter (native-ops.ts), or backend variables and TensorFlow.js ops (tfjs-ops.ts); each is
 // a small subclass of the class below, which keeps the step count and the bias corrections.
-import type { tf } from './backend.ts';
+import type { tf } from '../model/backend.ts';
 
 export interface Moment {
   shape: number[];

@@ -1,12 +1,13 @@
 // Stateful generation, one character at a time: the recurrent state is carried from step to step, so the
 // prefix is never run again. Temperature, top-k and top-p shape the distribution; a seeded RNG draws from
 // it, so the same seed and weights give the same text.
-import type { SampleParams } from '../../shared/config.ts';
-import type { CharRnn } from './model.ts';
-import { GATES } from './params.ts';
-import { CorpusError, UNKNOWN, type Vocabulary } from './data.ts';
-import { Rng } from './rng.ts';
-import type { EngineOps, RowMatrix } from './ops.ts';
+import type { SampleParams } from '../../../shared/config.ts';
+import type { CharRnn } from '../model/generator.ts';
+import { GATES } from '../model/params.ts';
+import { CorpusError } from '../corpus/read.ts';
+import { UNKNOWN, type Vocabulary } from '../corpus/charset.ts';
+import { Rng } from '../corpus/rng.ts';
+import type { EngineOps, RowMatrix } from '../model/ops.ts';
 
 export type SampleOptions = SampleParams & { seed: number };
 

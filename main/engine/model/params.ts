@@ -1,7 +1,7 @@
 // The model's parameters by name and shape: pure, so the core can count parameters without TensorFlow.js.
 // Generators: embedding → layers → output over the vocabulary. Classifiers: the same layers, each with a
 // backward twin when bidirectional (`layerN.fwd.*` / `layerN.bwd.*`), → output over the classes.
-import type { CellType, ModelConfig } from '../../shared/config.ts';
+import type { CellType, ModelConfig } from '../../../shared/config.ts';
 
 export const GATES: Record<CellType, number> = { lstm: 4, gru: 3, rnn: 1 };
 

@@ -3,10 +3,10 @@
 // operands (wasm's transposed matmul leaves its fast path), the input projection of all timesteps is one
 // matmul before the recurrence (recurrence.ts), and Adam's moments are variables on the backend.
 import { tf } from './backend.ts';
-import type { CellType } from '../../shared/config.ts';
+import type { CellType } from '../../../shared/config.ts';
 import type { EngineOps, RecurrentWeights, RowMatrix } from './ops.ts';
 import { recurrentLayer } from './recurrence.ts';
-import { Adam, type Moment } from './optimizer.ts';
+import { Adam, type Moment } from '../training/optimizer.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import type { CellType } from '../../shared/config.ts';
+import type { CellType } from '../../../shared/config.ts';
 
 /** Set by the desktop build (scripts/build.mjs), which copies the addon next to the bundles. */
 declare const __RNN_STUDIO_NATIVE_KERNELS__: string | undefined;
@@ -131,7 +131,7 @@ export function nativeCandidates(): string[] {
   const out: string[] = [];
   if (process.env.RNN_STUDIO_NATIVE_PATH) out.push(process.env.RNN_STUDIO_NATIVE_PATH);
   if (typeof __RNN_STUDIO_NATIVE_KERNELS__ === 'string') out.push(fileURLToPath(new URL(__RNN_STUDIO_NATIVE_KERNELS__, import.meta.url)));
-  out.push(fileURLToPath(new URL(`./native/build/Release/${NATIVE_ADDON}`, import.meta.url)));
+  out.push(fileURLToPath(new URL(`./build/Release/${NATIVE_ADDON}`, import.meta.url)));
   return out;
 }
 

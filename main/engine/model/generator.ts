@@ -13,8 +13,8 @@
 // the reset gate applied before the recurrent matmul) so results can be compared with tf.layers.
 // Shapes: B = batch, T = timesteps, E = embedding, H = units, G = gates, V = vocabulary.
 import { tf } from './backend.ts';
-import type { ModelConfig } from '../../shared/config.ts';
-import { Rng } from './rng.ts';
+import type { ModelConfig } from '../../../shared/config.ts';
+import { Rng } from '../corpus/rng.ts';
 import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
 import { countParameters, paramSpecs } from './params.ts';
 

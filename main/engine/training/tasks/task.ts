@@ -1,9 +1,9 @@
 // What the training loop needs of a task — generator or classifier — and nothing else.
-import type { tf } from '../backend.ts';
-import type { SampleParams } from '../../../shared/config.ts';
-import type { Misclassified } from '../../../shared/types.ts';
+import type { tf } from '../../model/backend.ts';
+import type { SampleParams } from '../../../../shared/config.ts';
+import type { Misclassified } from '../../../../shared/types.ts';
 import type { ClassificationReport } from '../metrics.ts';
-import type { EngineOps } from '../ops.ts';
+import type { EngineOps } from '../../model/ops.ts';
 
 export interface Evaluation {
   /** Mean cross-entropy on the validation part. */

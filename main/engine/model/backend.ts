@@ -3,8 +3,8 @@
 // RNN_STUDIO_BACKEND=node|wasm|cpu forces one; a forced backend that cannot load is an error, never a
 // silent fallback. Only the engine imports TensorFlow.js.
 import * as tf from '@tensorflow/tfjs';
-import { FASTER_BACKEND_HINT, type BackendName } from '../../shared/types.ts';
-import { nativeStatus } from './native.ts';
+import { FASTER_BACKEND_HINT, type BackendName } from '../../../shared/types.ts';
+import { nativeStatus } from '../native/addon.ts';
 
 export { tf };
 

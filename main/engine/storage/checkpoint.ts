@@ -6,7 +6,7 @@
 // · SHA-256 of all the preceding bytes (32 bytes). Format 1 ("RNNCKPT1", no checksum) still loads.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { RunConfigSchema, type RunConfig } from '../../shared/config.ts';
+import { RunConfigSchema, type RunConfig } from '../../../shared/config.ts';
 import { writeFileAtomic } from './files.ts';
 
 const MAGIC_V1 = 'RNNCKPT1';

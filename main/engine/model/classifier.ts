@@ -5,9 +5,9 @@
 // zeros at it; mean and max pooling skip padded steps.
 // Shapes: B = batch, T = timesteps, E = embedding, H = units, D = directions (1 or 2), C = classes.
 import { tf } from './backend.ts';
-import type { ModelConfig } from '../../shared/config.ts';
+import type { ModelConfig } from '../../../shared/config.ts';
 import { directions, paramSpecs } from './params.ts';
-import { createVariables } from './model.ts';
+import { createVariables } from './generator.ts';
 import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
 
 export class CharClassifier {

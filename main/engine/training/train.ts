@@ -2,16 +2,16 @@
 // TrainingTask (tasks/task.ts: generator or classifier) supplies the loss of each batch and the
 // evaluation; the loop reports through callbacks and is steered through a TrainingControl (control.ts).
 import { join } from 'node:path';
-import { tf } from './backend.ts';
-import type { RunConfig } from '../../shared/config.ts';
-import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../shared/worker-protocol.ts';
-import type { CheckpointReason } from '../../shared/types.ts';
+import { tf } from '../model/backend.ts';
+import type { RunConfig } from '../../../shared/config.ts';
+import type { CheckpointEvent, EvaluationEvent, MetricsEvent, ProgressEvent, TrainingSampleEvent } from '../../../shared/worker-protocol.ts';
+import type { CheckpointReason } from '../../../shared/types.ts';
 import type { Evaluation, TrainingTask } from './tasks/task.ts';
 import type { TrainingControl } from './control.ts';
 import type { Adam } from './optimizer.ts';
-import { Rng, mixSeed } from './rng.ts';
-import { saveCheckpoint, type CheckpointState } from './checkpoint.ts';
-import { diskFullMessage, isDiskFull } from './files.ts';
+import { Rng, mixSeed } from '../corpus/rng.ts';
+import { saveCheckpoint, type CheckpointState } from '../storage/checkpoint.ts';
+import { diskFullMessage, isDiskFull } from '../storage/files.ts';
 
 type Payload<E extends { type: string }> = Omit<E, 'type'>;
 

@@ -1,14 +1,14 @@
 // Training a classifier: a stratified train/validation split, shuffled batches planned from (seed, epoch),
 // optional class weights, and a full report (accuracy, macro-F1, confusion, mistakes) on validation.
-import { tf } from '../backend.ts';
-import type { RunConfig } from '../../../shared/config.ts';
-import type { Misclassified } from '../../../shared/types.ts';
-import { Vocabulary } from '../data.ts';
-import { CharClassifier, padBatch } from '../classifier.ts';
+import { tf } from '../../model/backend.ts';
+import type { RunConfig } from '../../../../shared/config.ts';
+import type { Misclassified } from '../../../../shared/types.ts';
+import { Vocabulary } from '../../corpus/charset.ts';
+import { CharClassifier, padBatch } from '../../model/classifier.ts';
 import { classificationReport } from '../metrics.ts';
-import type { EngineOps } from '../ops.ts';
-import { Rng, mixSeed } from '../rng.ts';
-import type { Example } from '../labelled-data.ts';
+import type { EngineOps } from '../../model/ops.ts';
+import { Rng, mixSeed } from '../../corpus/rng.ts';
+import type { Example } from '../../corpus/labelled.ts';
 import type { Evaluation, TrainingTask } from './task.ts';
 
 export interface EncodedExample {

@@ -1,14 +1,14 @@
 // The operations the models are made of, each differentiable (tf.customGrad) so that every backend can
 // train it. They come in two sets that give the same results within float tolerance: the native kernels'
 // (native-ops.ts) and TensorFlow.js ops alone (tfjs-ops.ts, the fallback). A model, its optimizer and its
-// sampler use the one set they were built with: `engineOps()` picks it, once, from what native.ts loaded.
+// sampler use the one set they were built with: `engineOps()` picks it, once, from what native/addon.ts loaded.
 // The embedding lookup is the same on both: rows copied in JavaScript, gradient by scatter-add.
 import { tf } from './backend.ts';
-import type { CellType } from '../../shared/config.ts';
-import { nativeStatus } from './native.ts';
+import type { CellType } from '../../../shared/config.ts';
+import { nativeStatus } from '../native/addon.ts';
 import { nativeOps } from './native-ops.ts';
 import { tfjsOps } from './tfjs-ops.ts';
-import type { Adam } from './optimizer.ts';
+import type { Adam } from '../training/optimizer.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -53,7 +53,7 @@ let native: EngineOps | null = null;
 
 /**
  * The operations to build a model with: `kind`'s, or without it the native kernels' when they loaded
- * (native.ts says why not), else TensorFlow.js's. Asking for the native set without the kernels is an error.
+ * (native/addon.ts says why not), else TensorFlow.js's. Asking for the native set without the kernels is an error.
  */
 export function engineOps(kind?: OpsKind): EngineOps {
   const { kernels, threads, note } = nativeStatus();

@@ -1,14 +1,14 @@
 // Builds the task a run trains — generator or classifier — from its config, its data and its weights
 // (fresh, or from a checkpoint).
 import { readFileSync } from 'node:fs';
-import type { RunConfig } from '../../../shared/config.ts';
-import { Vocabulary } from '../data.ts';
-import { initialWeights } from '../model.ts';
-import { Rng, mixSeed } from '../rng.ts';
-import type { CheckpointState } from '../checkpoint.ts';
-import type { Example } from '../labelled-data.ts';
+import type { RunConfig } from '../../../../shared/config.ts';
+import { Vocabulary } from '../../corpus/charset.ts';
+import { initialWeights } from '../../model/generator.ts';
+import { Rng, mixSeed } from '../../corpus/rng.ts';
+import type { CheckpointState } from '../../storage/checkpoint.ts';
+import type { Example } from '../../corpus/labelled.ts';
 import type { TrainingTask } from './task.ts';
-import type { EngineOps } from '../ops.ts';
+import type { EngineOps } from '../../model/ops.ts';
 import { GeneratorTask } from './generate.ts';
 import { ClassifierTask, encodeExamples } from './classify.ts';
 

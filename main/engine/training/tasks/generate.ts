@@ -1,11 +1,11 @@
 // Training a generator: next-character prediction over windows of the corpus.
-import { tf } from '../backend.ts';
-import type { RunConfig } from '../../../shared/config.ts';
-import { Vocabulary } from '../data.ts';
-import { BatchPlan, type Batch } from '../batches.ts';
-import { CharRnn } from '../model.ts';
-import { generate } from '../sample.ts';
-import type { EngineOps } from '../ops.ts';
+import { tf } from '../../model/backend.ts';
+import type { RunConfig } from '../../../../shared/config.ts';
+import { Vocabulary } from '../../corpus/charset.ts';
+import { BatchPlan, type Batch } from '../../corpus/batches.ts';
+import { CharRnn } from '../../model/generator.ts';
+import { generate } from '../../sampling/sample.ts';
+import type { EngineOps } from '../../model/ops.ts';
 import type { Evaluation, TrainingTask, TrainingSample } from './task.ts';
 
 export class GeneratorTask implements TrainingTask {

@@ -5,8 +5,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { tableFormatOf, type DatasetFormat } from '../../shared/formats.ts';
-import { CorpusError, decodeText, ImportReader, notRegularFile } from './data.ts';
+import { tableFormatOf, type DatasetFormat } from '../../../shared/formats.ts';
+import { CorpusError, ImportReader, notRegularFile } from './read.ts';
+import { decodeText } from './decode.ts';
 
 export type LabelledFormat = Exclude<DatasetFormat, 'text'>;
 

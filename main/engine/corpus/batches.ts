@@ -1,6 +1,6 @@
 // Training batches from an encoded corpus: the split into training and validation text, and every
 // epoch's windows planned from (seed, epoch) alone.
-import { CorpusError } from './data.ts';
+import { CorpusError } from './read.ts';
 import { Rng, mixSeed } from './rng.ts';
 
 /** One batch: B windows of T characters; targets are the inputs shifted by one. Both int32 [B·T]. */

@@ -6,7 +6,7 @@
 // Shapes are time-major: xp [T, B, G·H] (inputs already projected, bias included), U [H, G·H] → hs [T, B, H].
 // Optional mask [T, B, 1]: a step with mask 0 carries the previous state through (padding).
 import { tf } from './backend.ts';
-import type { CellType } from '../../shared/config.ts';
+import type { CellType } from '../../../shared/config.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 

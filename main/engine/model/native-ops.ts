@@ -1,12 +1,12 @@
-// The model's operations on RNN Studio's native kernels (native.ts): each recurrent layer forward and
+// The model's operations on RNN Studio's native kernels (native/addon.ts): each recurrent layer forward and
 // backward in one native call on all cores, x·w + b and its gradients, the softmax cross-entropy, Adam on
 // moments kept in host memory, and the sampler's row-times-matrix products. TensorFlow.js only carries
 // the tensors between them and does the autodiff bookkeeping.
 import { tf } from './backend.ts';
-import type { CellType } from '../../shared/config.ts';
-import type { NativeKernels } from './native.ts';
+import type { CellType } from '../../../shared/config.ts';
+import type { NativeKernels } from '../native/addon.ts';
 import type { EngineOps, RecurrentWeights, RowMatrix } from './ops.ts';
-import { Adam, type Moment } from './optimizer.ts';
+import { Adam, type Moment } from '../training/optimizer.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
