@@ -2,7 +2,7 @@
 // implements exactly this: `noun:verb` channels with a request and a reply, plus pushed events.
 // Requests are validated against shared/schemas.ts at the edge, whatever the transport.
 import type { RunConfigInput, SampleParamsInput } from './config.ts';
-import type { DatasetFormat } from './formats.ts';
+import type { DatasetFormat, ExportFormat } from './formats.ts';
 import type { ProgressEvent } from './worker-protocol.ts';
 import type {
   BackendName,
@@ -60,6 +60,14 @@ export interface InspectReply {
   columns: string[];
   rows: Array<Record<string, string>>;
   total: number;
+}
+
+/** What `runs:export` wrote: the model's files and vocab.json (last), as absolute paths. */
+export interface ExportReply {
+  format: ExportFormat;
+  files: string[];
+  runId: number;
+  checkpointId: number;
 }
 
 export interface ClassifyReply {
@@ -138,6 +146,11 @@ export interface Api {
     request: { runId: number; checkpointId?: number } & Omit<ImportRequest, 'name' | 'maxCharset'>;
     reply: EvaluationRecord;
   };
+  /**
+   * Writes a run's checkpoint (latest unless given) as `format` into the folder `out` (created if missing;
+   * one holding other files is refused unless `force`), with vocab.json. Runs in the core.
+   */
+  'runs:export': { request: { runId: number; checkpointId?: number; format: ExportFormat; out: string; force?: boolean }; reply: ExportReply };
   /** A native open dialog: only the desktop app has one (the bridge answers "not available"). */
   'dialog:open': { request: { kind: 'file' | 'folder' }; reply: { path: string | null } };
 }

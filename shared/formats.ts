@@ -33,3 +33,7 @@ export function withoutDatasetExtension(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 && DATASET_EXTENSIONS.includes(fileName.slice(dot + 1).toLowerCase()) ? fileName.slice(0, dot) : fileName;
 }
+
+/** What a trained model can be exported as (`runs:export`, `rnn-studio export --format`). */
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'html'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -2,7 +2,7 @@
 // before the core sees it, and a bad one is refused with a message that names the field.
 import { z } from 'zod';
 import { TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
-import { DATASET_FORMATS } from './formats.ts';
+import { DATASET_FORMATS, EXPORT_FORMATS } from './formats.ts';
 import { RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
 const id = z.number().int().positive();
@@ -62,6 +62,9 @@ export const RequestSchemas = {
   'dialog:open': z.object({ kind: z.enum(['file', 'folder']) }).strict(),
   'runs:classify': z
     .object({ runId: id, checkpointId: id.optional(), texts: z.array(z.string().max(1_000_000)).min(1, 'give at least one text').max(100_000) })
+    .strict(),
+  'runs:export': z
+    .object({ runId: id, checkpointId: id.optional(), format: z.enum(EXPORT_FORMATS), out: z.string().min(1, 'a folder to write to is required'), force: z.boolean().optional() })
     .strict(),
   'runs:evaluate': z
     .object({ runId: id, checkpointId: id.optional(), ...source })

@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiError, type ApiClient } from '../../shared/api.ts';
 import type { RunConfigInput, Task } from '../../shared/config.ts';
 import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field } from '../../shared/config-fields.ts';
-import { DATASET_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat } from '../../shared/formats.ts';
+import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
 import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
 import { DatabaseTooNewError } from '../db/index.ts';
@@ -224,6 +224,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
     .action(async (id: string, path: string, o: SourceFlags & { checkpoint?: number }) => {
       printEvaluation(await open().invoke('runs:evaluate', { runId: idArg('run id')(id), checkpointId: o.checkpoint, path, ...sourceOf(o) }), out);
+    });
+
+  program
+    .command('export <run-id>')
+    .description("write a run's model for other runtimes: a TensorFlow.js Layers model (tfjs), ONNX or a web page (html), with vocab.json")
+    .addOption(new Option('--format <format>', 'what to write').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
+    .option('--checkpoint <id>', 'a checkpoint id from `show` (default: the latest)', idArg('checkpoint id'))
+    .option('--force', 'write into a folder that already holds other files (files of the same names are replaced)')
+    .action(async (id: string, o: { format: ExportFormat; out: string; checkpoint?: number; force?: boolean }) => {
+      const r = await open().invoke('runs:export', { runId: idArg('run id')(id), checkpointId: o.checkpoint, format: o.format, out: o.out, force: o.force });
+      out.result({ format: r.format, files: r.files, runId: r.runId, checkpointId: r.checkpointId }, () => [`Exported run ${r.runId} (checkpoint ${r.checkpointId}) as ${r.format}:`, ...r.files.map((f) => `  ${f}`)].join('\n'));
     });
 
   program.command('runs').description('list every run').action(async () => printRuns(await open().invoke('runs:list', {}), out));

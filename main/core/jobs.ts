@@ -184,7 +184,8 @@ export class EngineJobs {
     return this.store.evaluations.get(id)!;
   }
 
-  private checkpointOf(runId: number, checkpointId: number | undefined): CheckpointRecord {
+  /** A run's checkpoint: `checkpointId`, or its latest. */
+  checkpointOf(runId: number, checkpointId: number | undefined): CheckpointRecord {
     if (!this.store.runs.get(runId)) throw new ApiError('not-found', `there is no run ${runId}`);
     const checkpoint = checkpointId !== undefined ? this.store.checkpoints.get(checkpointId) : this.store.checkpoints.latest(runId);
     if (!checkpoint || checkpoint.runId !== runId) {

@@ -30,6 +30,7 @@ import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
+import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -216,6 +217,16 @@ export class Studio implements ApiClient {
         return { deleted: id };
       },
       'runs:metrics': ({ ids }) => Object.fromEntries(ids.map((id) => [id, store.metrics.forRun(id)])),
+      'runs:export': async ({ runId, checkpointId, format, out, force }) => {
+        const checkpoint = this.jobs.checkpointOf(runId, checkpointId);
+        try {
+          const { files } = await exportCheckpoint(checkpoint.path, format, out, { force, runId, checkpointId: checkpoint.id });
+          return { format, files, runId, checkpointId: checkpoint.id };
+        } catch (err) {
+          if (err instanceof ExportError) throw new ApiError(err.code === 'format-not-built' ? 'bad-input' : 'conflict', err.message);
+          throw err;
+        }
+      },
       'samples:generate': ({ runId, checkpointId, params, requestId }) => this.jobs.generate(runId, checkpointId, params, requestId),
       'samples:list': ({ runId }) => {
         run(runId);

@@ -26,6 +26,7 @@ const api = {
   'samples:list': call('samples:list'),
   'runs:classify': call('runs:classify'),
   'runs:evaluate': call('runs:evaluate'),
+  'runs:export': call('runs:export'),
   'dialog:open': call('dialog:open'),
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_: unknown, message: { event: EventName; payload: ApiEvents[E] }) => {

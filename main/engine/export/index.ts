@@ -1,0 +1,83 @@
+// Exporting a checkpoint: model-spec.ts maps it once to a ModelSpec; each format's module only serialises
+// that spec to files (this table); this module checks the destination and writes the files and
+// `vocab.json`, each atomically. No TensorFlow.js: exports run in the core.
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ExportFormat } from '../../../shared/formats.ts';
+import { loadCheckpoint } from '../storage/checkpoint.ts';
+import { writeFileAtomic } from '../storage/files.ts';
+import { modelSpecFromCheckpoint, vocabContract, type ModelSpec } from './model-spec.ts';
+import { tfjsFiles } from './tfjs.ts';
+import { onnxFiles } from './onnx.ts';
+
+export const VOCAB_FILE = 'vocab.json';
+
+/** A file of an export: its name inside the destination folder and its bytes. */
+export interface ExportFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/** A format's serialiser: the spec → its files (vocab.json is written for every format, here). */
+export type Exporter = (spec: ModelSpec) => ExportFile[] | Promise<ExportFile[]>;
+
+/** One entry per format. null = not built yet: the export is refused with `notBuilt`'s message. */
+export const EXPORTERS: Record<ExportFormat, Exporter | null> = {
+  tfjs: tfjsFiles,
+  onnx: onnxFiles,
+  html: null,
+};
+
+/** A refusal the user can act on (a format not built yet, a destination in use): the message says which. */
+export class ExportError extends Error {
+  override name = 'ExportError';
+  constructor(
+    message: string,
+    readonly code: 'format-not-built' | 'destination-not-empty' | 'destination-not-a-folder',
+  ) {
+    super(message);
+  }
+}
+
+export function notBuilt(format: ExportFormat): string {
+  return `${format} export is not built yet`;
+}
+
+export interface ExportResult {
+  format: ExportFormat;
+  /** Absolute paths written, vocab.json last. */
+  files: string[];
+}
+
+/**
+ * Exports the checkpoint at `checkpointPath` as `format` into `outDir`, created if missing. A folder that
+ * holds other files is refused unless `force` (then files of the same names are replaced; others stay).
+ */
+export async function exportCheckpoint(
+  checkpointPath: string,
+  format: ExportFormat,
+  outDir: string,
+  opts: { force?: boolean; runId?: number | null; checkpointId?: number | null } = {},
+): Promise<ExportResult> {
+  const exporter = EXPORTERS[format];
+  if (!exporter) throw new ExportError(notBuilt(format), 'format-not-built');
+  const dir = resolve(outDir);
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new ExportError(`${dir} is a file, not a folder: give --out a folder`, 'destination-not-a-folder');
+    const present = readdirSync(dir);
+    if (present.length > 0 && !opts.force) {
+      throw new ExportError(`${dir} already holds ${present.length} file${present.length === 1 ? '' : 's'} (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}): choose an empty or new folder, or add --force to write into it`, 'destination-not-empty');
+    }
+  }
+  const spec = modelSpecFromCheckpoint(loadCheckpoint(checkpointPath));
+  const files = await exporter(spec);
+  files.push({ name: VOCAB_FILE, data: new TextEncoder().encode(JSON.stringify(vocabContract(spec, opts), null, 2) + '\n') });
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const f of files) {
+    const path = join(dir, f.name);
+    writeFileAtomic(path, f.data);
+    written.push(path);
+  }
+  return { format, files: written };
+}
