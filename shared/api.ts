@@ -70,6 +70,13 @@ export interface ExportReply {
   checkpointId: number;
 }
 
+/** What `runs:import-model` made: a run with status 'imported' and one checkpoint. */
+export interface ImportModelReply {
+  run: RunSummary;
+  /** The run the model was exported from, when it is in this data folder (the new run uses its dataset). */
+  parentRunId: number | null;
+}
+
 export interface ClassifyReply {
   /** Class names, in the order of each result's probabilities. */
   labels: string[];
@@ -127,7 +134,12 @@ export interface Api {
    * A config whose estimated peak memory (RunEstimate.memoryBytes) exceeds what this machine has available
    * is refused with the figures and what to lower; skipMemoryCheck starts it anyway.
    */
-  'runs:start': { request: { datasetId: number; config?: RunConfigInput; skipMemoryCheck?: boolean }; reply: RunSummary };
+  /**
+   * initFrom: fine-tune that run's latest checkpoint on this dataset — its model and vocabulary stay
+   * (characters it never saw read as its unknown symbol, said in the run's ready notes; a model without one
+   * is refused), and the new run's parentRunId is that run.
+   */
+  'runs:start': { request: { datasetId: number; config?: RunConfigInput; skipMemoryCheck?: boolean; initFrom?: number }; reply: RunSummary };
   'runs:estimate': { request: { datasetId: number; config?: RunConfigInput }; reply: RunEstimate };
   /** Continues a stopped, interrupted or finished run from its latest checkpoint. maxSteps is the run's new total. */
   'runs:resume': { request: { id: number; maxSteps?: number; skipMemoryCheck?: boolean }; reply: RunSummary };
@@ -151,8 +163,17 @@ export interface Api {
    * one holding other files is refused unless `force`), with vocab.json. Runs in the core.
    */
   'runs:export': { request: { runId: number; checkpointId?: number; format: ExportFormat; out: string; force?: boolean }; reply: ExportReply };
-  /** A native open dialog: only the desktop app has one (the bridge answers "not available"). */
-  'dialog:open': { request: { kind: 'file' | 'folder' }; reply: { path: string | null } };
+  /**
+   * A tfjs bundle the studio exported (model.json, weights.bin, vocab.json in the folder `path`) becomes a
+   * new run with status 'imported'. A bundle that is malformed or not the studio's is refused, naming the
+   * file and field, and nothing is stored. Runs in the core.
+   */
+  'runs:import-model': { request: { path: string }; reply: ImportModelReply };
+  /**
+   * A native open dialog: only the desktop app has one (the bridge answers "not available"). `purpose`
+   * 'export' asks for a folder to write a model into (the dialog may create one); the default is 'import'.
+   */
+  'dialog:open': { request: { kind: 'file' | 'folder'; purpose?: 'import' | 'export' }; reply: { path: string | null } };
 }
 
 export type Channel = keyof Api;

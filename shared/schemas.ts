@@ -42,7 +42,7 @@ export const RequestSchemas = {
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
   'runs:list': empty,
   'runs:get': z.object({ id }).strict(),
-  'runs:start': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
+  'runs:start': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional(), skipMemoryCheck: z.boolean().optional(), initFrom: id.optional() }).strict(),
   'runs:estimate': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional() }).strict(),
   'runs:resume': z.object({ id, maxSteps: TrainConfigSchema.shape.maxSteps.unwrap().unwrap().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
   'runs:control': z
@@ -59,13 +59,14 @@ export const RequestSchemas = {
     .object({ runId: id, checkpointId: id.optional(), params: checkedByTheCore<SampleParamsInput>().optional(), requestId: z.string().max(100).optional() })
     .strict(),
   'samples:list': z.object({ runId: id }).strict(),
-  'dialog:open': z.object({ kind: z.enum(['file', 'folder']) }).strict(),
+  'dialog:open': z.object({ kind: z.enum(['file', 'folder']), purpose: z.enum(['import', 'export']).optional() }).strict(),
   'runs:classify': z
     .object({ runId: id, checkpointId: id.optional(), texts: z.array(z.string().max(1_000_000)).min(1, 'give at least one text').max(100_000) })
     .strict(),
   'runs:export': z
     .object({ runId: id, checkpointId: id.optional(), format: z.enum(EXPORT_FORMATS), out: z.string().min(1, 'a folder to write to is required'), force: z.boolean().optional() })
     .strict(),
+  'runs:import-model': z.object({ path: z.string().min(1, 'a folder to import is required') }).strict(),
   'runs:evaluate': z
     .object({ runId: id, checkpointId: id.optional(), ...source })
     .strict()

@@ -66,7 +66,9 @@ export type RunStatus =
   | 'finished'
   | 'failed'
   /** The process that trained it died (quit, crash, kill) — resumable from its last checkpoint. */
-  | 'interrupted';
+  | 'interrupted'
+  /** Made from a model exported earlier (`import-model`): it samples and classifies, and never trained here. */
+  | 'imported';
 
 /** A run is live while it may still train (its owner process decides); every other status has ended. */
 export const LIVE_STATUSES = ['created', 'running', 'paused'] as const satisfies readonly RunStatus[];
@@ -93,6 +95,8 @@ export interface RunSummary {
   finishedAt: string | null;
   /** Seconds spent training, summed over every session of the run. */
   trainSeconds: number;
+  /** An imported run: the run its model was exported from, when that run is in this data folder. */
+  parentRunId?: number | null;
 }
 
 export interface MetricPoint {

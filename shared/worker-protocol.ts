@@ -20,6 +20,11 @@ export interface StartTraining {
    * RNG); a missing, truncated or damaged one is passed over. null = fresh weights.
    */
   resumeFrom: string[] | null;
+  /**
+   * Fine-tuning (when not resuming): start from this checkpoint's weights, with a fresh step, optimizer and
+   * data position. `vocab`, `labels` and `config.model` are then that checkpoint's. Absent: fresh weights.
+   */
+  initFrom?: string | null;
   /** Override of config.train.maxSteps when resuming (the run's total, not extra steps). */
   maxSteps: number | null;
 }

@@ -2,10 +2,12 @@
 // for headless machines and for end-to-end tests. A random token guards every request; requests from
 // another Origin or Host (other sites, DNS rebinding) are refused.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { zip, type AsyncZippable } from 'fflate';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
@@ -22,6 +24,8 @@ export interface BridgeOptions {
   /** 0 picks a free port. */
   port?: number;
   token?: string;
+  /** Where `GET /export` writes a model before zipping it (a fresh folder inside, removed after). */
+  tempDir?: string;
 }
 
 export interface Bridge {
@@ -41,6 +45,17 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 };
+
+/** fflate's `zip`, which deflates on a worker thread, as a promise. */
+function zipAsync(entries: AsyncZippable): Promise<Uint8Array> {
+  return new Promise((done, fail) => zip(entries, { level: 6 }, (err, data) => (err ? fail(err) : done(data))));
+}
+
+/** A query parameter as the schema should see it: digits become a number; anything else is left for it to refuse. */
+function idParam(value: string | null): number | string | undefined {
+  if (value === null || value === '') return undefined;
+  return /^\d{1,15}$/.test(value) ? Number(value) : value;
+}
 
 const RequestFrame = z.object({ id: z.number().int(), channel: z.string(), request: z.unknown() });
 
@@ -126,6 +141,34 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uploadId: id }));
   }
 
+  /**
+   * `GET /export?runId=&format=[&checkpointId=]`: the model as `run-<id>-<format>.zip`, written by
+   * `runs:export` (validated like any request) into a temporary folder that is removed afterwards.
+   */
+  async function exportZip(res: ServerResponse, url: URL): Promise<void> {
+    const out = mkdtempSync(join(opts.tempDir ?? tmpdir(), 'rnn-studio-export-'));
+    try {
+      const q = url.searchParams;
+      const request = { runId: idParam(q.get('runId')), checkpointId: idParam(q.get('checkpointId')), format: q.get('format') ?? undefined, out };
+      const reply = await opts.studio.invoke('runs:export', request as never);
+      const entries: AsyncZippable = {};
+      // Zip paths use '/', whatever this system's separator.
+      for (const file of reply.files) entries[relative(out, file).split(sep).join('/')] = readFileSync(file);
+      const body = await zipAsync(entries);
+      const name = `run-${reply.runId}-${reply.format}.zip`;
+      res.writeHead(200, {
+        'content-type': 'application/zip',
+        'content-length': String(body.byteLength),
+        'content-disposition': `attachment; filename="${name}"`,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
   function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const path = decodeOrNull(url.pathname);
     if (path === null) return refuse(res, 400, `the path ${quoted(url.pathname)} is not valid percent-encoding`);
@@ -158,6 +201,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
     if (!originOk(req, false)) return refuse(res, 403, 'requests from other sites are refused');
+    if (url.pathname === '/export') {
+      exportZip(res, url).catch((err: Error) => refuse(res, err instanceof ApiError ? 400 : 500, err.message));
+      return;
+    }
     serveStatic(req, res, url);
   }
 

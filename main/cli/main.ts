@@ -148,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   addTrainOptions(program.command('train <dataset>'))
     .description('train a generator on a dataset id, or on a file or folder (imported first)')
     .option('--skip-memory-check', 'start even if the run looks too large for the memory available')
+    .option('--init-from <run-id>', "fine-tune: start from that run's latest weights (its model and vocabulary stay)", idArg('--init-from run id'))
     .action(async (dataset: string, flags: TrainFlags) => {
       const api = open();
       let datasetId: number;
@@ -159,7 +160,10 @@ export async function main(argv: string[]): Promise<number> {
         out.event({ event: 'imported', datasetId });
         out.say(`Dataset ${datasetId} "${reply.dataset.name}" (${reply.dataset.chars.toLocaleString('en-US')} characters).`);
       }
-      const run = await api.invoke('runs:start', { datasetId, config: configFromFlags(flags), skipMemoryCheck: flags.skipMemoryCheck === true || undefined });
+      const config = configFromFlags(flags);
+      const initFrom = flags.initFrom as number | undefined;
+      if (initFrom !== undefined && flags.task === undefined) delete config.task; // the source run's task
+      const run = await api.invoke('runs:start', { datasetId, config, skipMemoryCheck: flags.skipMemoryCheck === true || undefined, initFrom });
       return watchRun(api, run.id, out);
     });
 
@@ -236,6 +240,16 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (id: string, o: { format: ExportFormat; out: string; checkpoint?: number; force?: boolean }) => {
       const r = await open().invoke('runs:export', { runId: idArg('run id')(id), checkpointId: o.checkpoint, format: o.format, out: o.out, force: o.force });
       out.result({ format: r.format, files: r.files, runId: r.runId, checkpointId: r.checkpointId }, () => [`Exported run ${r.runId} (checkpoint ${r.checkpointId}) as ${r.format}:`, ...r.files.map((f) => `  ${f}`)].join('\n'));
+    });
+
+  program
+    .command('import-model <dir>')
+    .description('make a new run from a TensorFlow.js bundle the studio exported (model.json, weights.bin, vocab.json)')
+    .action(async (dir: string) => {
+      const { run, parentRunId } = await open().invoke('runs:import-model', { path: dir });
+      out.result({ runId: run.id, parentRunId, datasetId: run.datasetId, task: run.task, step: run.step }, () =>
+        `Imported run ${run.id}: a ${run.config.model.cell} ${run.task === 'classify' ? 'classifier' : 'generator'} at step ${run.step}, ${parentRunId !== null ? `from run ${parentRunId} (dataset ${run.datasetId})` : `its corpus not in this data folder (stand-in dataset ${run.datasetId})`}.`,
+      );
     });
 
   program.command('runs').description('list every run').action(async () => printRuns(await open().invoke('runs:list', {}), out));

@@ -14,6 +14,7 @@ import { OWNER_HEARTBEAT_MS, type Owner } from '../db/owners.ts';
 import { sweepTempFiles } from '../engine/storage/files.ts';
 import { randomSeed } from '../engine/corpus/rng.ts';
 import { faultPoint } from '../engine/storage/faults.ts';
+import { CheckpointCorruptError, loadCheckpoint, type CheckpointState } from '../engine/storage/checkpoint.ts';
 import { storageError } from './storage.ts';
 import { EngineWorker } from './engine-host.ts';
 import { homePaths } from './home.ts';
@@ -26,6 +27,19 @@ interface ActiveRun {
   lastProgressWrite: number;
   /** Ends the run at once with this status and message (no further checkpoint). */
   abort(status: RunStatus, error: string): void;
+  /** Said with the run's ready event, before the worker's own notes (fine-tuning's unknown characters). */
+  notes: string[];
+}
+
+/** A run that starts from another run's weights: its model, vocabulary and classes, and what to say. */
+export interface FineTuning {
+  /** The request's config with the source run's task and model. */
+  config: RunConfigInput;
+  checkpointPath: string;
+  vocab: string[];
+  labels: string[] | null;
+  parentRunId: number;
+  notes: string[];
 }
 
 /** How often a training process looks for stop requests from other processes (`rnn-studio stop`). */
@@ -61,9 +75,55 @@ export class RunManager {
     return run;
   }
 
-  start(datasetId: number, input: RunConfigInput | undefined): RunSummary {
+  /**
+   * What fine-tuning run `sourceId` on dataset `datasetId` takes: its latest checkpoint's model, vocabulary
+   * and classes. Refuses a config that asks for another model or task, classes the model does not know, and
+   * characters it never saw when it has no unknown symbol to read them as; otherwise counts them in a note.
+   */
+  fineTuning(sourceId: number, datasetId: number, input: RunConfigInput | undefined): FineTuning {
+    this.require(sourceId);
+    const checkpoint = this.store.checkpoints.latest(sourceId);
+    if (!checkpoint) throw new ApiError('bad-input', `run ${sourceId} has no checkpoint to fine-tune from`);
+    let state: CheckpointState;
+    try {
+      state = loadCheckpoint(checkpoint.path);
+    } catch (err) {
+      if (err instanceof CheckpointCorruptError) throw new ApiError('bad-input', `run ${sourceId}: ${err.message}`);
+      throw err;
+    }
+    const { model, task } = state.config;
+    const asked = (input ?? {}) as { task?: string; model?: Record<string, unknown> };
+    if (asked.task !== undefined && asked.task !== task) throw new ApiError('bad-input', `run ${sourceId} is a ${task === 'classify' ? 'classifier' : 'generator'}: fine-tuning keeps its task`);
+    const changed = Object.entries(asked.model ?? {}).filter(([k, v]) => v !== undefined && v !== (model as Record<string, unknown>)[k]);
+    if (changed.length) {
+      throw new ApiError('bad-input', `fine-tuning keeps run ${sourceId}'s model (${model.layers}×${model.units} ${model.cell}, embedding ${model.embedding}): leave out ${changed.map(([k]) => `model.${k}`).join(', ')}`);
+    }
+    const detail = this.store.datasets.detail(datasetId);
+    if (!detail) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+    if ((task === 'classify') !== (detail.kind === 'labelled')) {
+      throw new ApiError('bad-input', `run ${sourceId} is a ${task === 'classify' ? 'classifier: fine-tune it on labelled examples' : 'generator: fine-tune it on a text corpus'}, and dataset ${datasetId} is not`);
+    }
+    const notes: string[] = [];
+    const known = new Set(state.vocab);
+    const unseen = detail.charCounts.filter((c) => !known.has(c.char));
+    const count = unseen.reduce((n, c) => n + c.count, 0);
+    if (count > 0) {
+      const shown = unseen.slice(0, 10).map((c) => JSON.stringify(c.char)).join(', ') + (unseen.length > 10 ? ', …' : '');
+      const what = `${count.toLocaleString('en-US')} characters of dataset ${datasetId} (${unseen.length} distinct: ${shown}) are not in run ${sourceId}'s vocabulary`;
+      if (!known.has('')) throw new ApiError('bad-input', `${what}, and its model has no unknown symbol to read them as: fine-tune on text that uses only its characters`);
+      notes.push(`${what}: they read as its unknown symbol`);
+    }
+    if (task === 'classify') {
+      const foreign = (this.store.datasets.content(datasetId)?.labels ?? []).filter((l) => !state.labels!.includes(l));
+      if (foreign.length) throw new ApiError('bad-input', `dataset ${datasetId} has classes run ${sourceId} does not know: ${foreign.slice(0, 10).join(', ')} (it knows ${state.labels!.join(', ')})`);
+    }
+    return { config: { ...(input ?? {}), task, model }, checkpointPath: checkpoint.path, vocab: state.vocab, labels: state.labels, parentRunId: sourceId, notes };
+  }
+
+  start(datasetId: number, input: RunConfigInput | undefined, init: FineTuning | null = null): RunSummary {
     const dataset = this.store.datasets.get(datasetId);
     if (!dataset) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+    if (dataset.chars === 0) throw new ApiError('bad-input', `dataset ${datasetId} holds no text (it stands in for an imported model's corpus): train on another dataset`);
     const parsed = RunConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const config: RunConfig = parsed.data;
@@ -82,8 +142,8 @@ export class RunManager {
         `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
       );
     }
-    const id = this.store.runs.insert(datasetId, config, this.owner);
-    this.launch(id, config, null, null);
+    const id = this.store.runs.insert(datasetId, config, this.owner, init?.parentRunId ?? null);
+    this.launch(id, config, null, null, init);
     return this.require(id);
   }
 
@@ -95,6 +155,7 @@ export class RunManager {
   resume(id: number, maxSteps: number | undefined): RunSummary {
     const run = this.require(id);
     if (this.active.has(id)) throw new ApiError('conflict', `run ${id} is already training in this window`);
+    if (run.status === 'imported') throw new ApiError('bad-input', `run ${id} was imported from an exported model: it has no training of its own to continue`);
     const checkpoints = this.store.checkpoints.forRun(id).reverse(); // newest first
     if (checkpoints.length === 0) throw new ApiError('bad-input', `run ${id} has no checkpoint to resume from; start a new run instead`);
     const newest = checkpoints[0];
@@ -167,7 +228,7 @@ export class RunManager {
     return this.require(id);
   }
 
-  private launch(id: number, config: RunConfig, resumeFrom: string[] | null, maxSteps: number | null): void {
+  private launch(id: number, config: RunConfig, resumeFrom: string[] | null, maxSteps: number | null, init: FineTuning | null = null): void {
     const content = this.store.datasets.content(this.require(id).datasetId)!;
     const checkpointDir = homePaths(this.home).runCheckpoints(id);
     try {
@@ -207,9 +268,20 @@ export class RunManager {
       },
       (message) => finish('failed', message),
     );
-    this.active.set(id, { worker, done, lastProgressWrite: 0, abort: finish });
+    this.active.set(id, { worker, done, lastProgressWrite: 0, abort: finish, notes: init?.notes ?? [] });
     this.tickWhileNeeded();
-    worker.send({ type: 'start', runId: id, config, corpusPath: content.contentPath, vocab: content.vocab, labels: content.labels, checkpointDir, resumeFrom, maxSteps });
+    worker.send({
+      type: 'start',
+      runId: id,
+      config,
+      corpusPath: content.contentPath,
+      vocab: init?.vocab ?? content.vocab,
+      labels: init?.labels ?? content.labels,
+      checkpointDir,
+      resumeFrom,
+      initFrom: init?.checkpointPath ?? null,
+      maxSteps,
+    });
   }
 
   /** Ticks while runs train here or an ended run's status waits to be written; stops ticking after. */
@@ -260,7 +332,7 @@ export class RunManager {
       case 'ready':
         if (e.resumedFrom !== null) this.rewind(id, e.startStep, e.skipped.map((s) => s.path));
         store.runs.markRunning(id, e.backend, e.parameters, e.totalSteps, config);
-        this.emit('run:ready', { runId: id, backend: e.backend, parameters: e.parameters, totalSteps: e.totalSteps, startStep: e.startStep, notes: e.notes });
+        this.emit('run:ready', { runId: id, backend: e.backend, parameters: e.parameters, totalSteps: e.totalSteps, startStep: e.startStep, notes: [...(this.active.get(id)?.notes ?? []), ...e.notes] });
         this.emit('run:status', { runId: id, status: 'running', error: null });
         break;
       case 'progress': {

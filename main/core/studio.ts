@@ -31,6 +31,7 @@ import { EngineJobs } from './jobs.ts';
 import { UploadArea } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
+import { importModel } from './model-import.ts';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -200,9 +201,10 @@ export class Studio implements ApiClient {
           if (req.uploadId) this.uploads.remove(req.uploadId);
         }
       },
-      'runs:start': ({ datasetId, config, skipMemoryCheck }) => {
-        if (!skipMemoryCheck) this.checkMemory(datasetId, config);
-        return this.runs.start(datasetId, config);
+      'runs:start': ({ datasetId, config, skipMemoryCheck, initFrom }) => {
+        const init = initFrom !== undefined ? this.runs.fineTuning(initFrom, datasetId, config) : null;
+        if (!skipMemoryCheck) this.checkMemory(datasetId, init?.config ?? config);
+        return this.runs.start(datasetId, init?.config ?? config, init);
       },
       'runs:estimate': ({ datasetId, config }) => this.jobs.estimate(datasetId, config),
       'runs:resume': ({ id, maxSteps, skipMemoryCheck }) => {
@@ -223,10 +225,11 @@ export class Studio implements ApiClient {
           const { files } = await exportCheckpoint(checkpoint.path, format, out, { force, runId, checkpointId: checkpoint.id });
           return { format, files, runId, checkpointId: checkpoint.id };
         } catch (err) {
-          if (err instanceof ExportError) throw new ApiError(err.code === 'format-not-built' ? 'bad-input' : 'conflict', err.message);
+          if (err instanceof ExportError) throw new ApiError(err.code === 'destination-not-a-folder' ? 'bad-input' : 'conflict', err.message);
           throw err;
         }
       },
+      'runs:import-model': ({ path }) => importModel(this.home, store, resolve(path)),
       'samples:generate': ({ runId, checkpointId, params, requestId }) => this.jobs.generate(runId, checkpointId, params, requestId),
       'samples:list': ({ runId }) => {
         run(runId);

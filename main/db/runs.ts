@@ -28,6 +28,7 @@ interface Row {
   started_at: string | null;
   updated_at: string;
   finished_at: string | null;
+  parent_run_id: number | null;
 }
 
 /** A run is live while the process that trains it is; a dead owner means the run was interrupted. */
@@ -53,6 +54,7 @@ function toRun(r: Row): RunSummary {
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
     trainSeconds: r.train_seconds,
+    parentRunId: r.parent_run_id,
   };
 }
 
@@ -78,14 +80,26 @@ export class RunTable {
   constructor(private readonly db: Database) {}
 
   /** A new run, owned by `owner` from the start. */
-  insert(datasetId: number, config: RunConfig, owner: Owner): number {
+  insert(datasetId: number, config: RunConfig, owner: Owner, parentRunId: number | null = null): number {
     const now = new Date().toISOString();
     const info = this.db
       .prepare(
-        `INSERT INTO runs (dataset_id, task, config, status, pid, owner_started, owner_label, owner_heartbeat, created_at, updated_at)
-         VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (dataset_id, task, config, status, pid, owner_started, owner_label, owner_heartbeat, parent_run_id, created_at, updated_at)
+         VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(datasetId, config.task, JSON.stringify(config), owner.pid, owner.started, owner.label, now, now, now);
+      .run(datasetId, config.task, JSON.stringify(config), owner.pid, owner.started, owner.label, now, parentRunId, now, now);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** A run made from an exported model: owned by no process, never trained here, ended at once. */
+  insertImported(datasetId: number, config: RunConfig, r: { parentRunId: number | null; step: number; parameters: number }): number {
+    const now = new Date().toISOString();
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (dataset_id, task, config, status, step, parameters, parent_run_id, created_at, updated_at, finished_at)
+         VALUES (?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(datasetId, config.task, JSON.stringify(config), r.step, r.parameters, r.parentRunId, now, now, now);
     return Number(info.lastInsertRowid);
   }
 

@@ -86,7 +86,11 @@ async function start(): Promise<void> {
   app.setPath('userData', process.env.RNN_STUDIO_HOME ? resolveHome() : defaultHome());
   const home = app.getPath('userData');
   studio = Studio.open(home, { ownerLabel: 'the RNN Studio desktop app', ...(existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {}) });
-  studio.override('dialog:open', async ({ kind }) => {
+  studio.override('dialog:open', async ({ kind, purpose }) => {
+    if (purpose === 'export') {
+      const chosen = await dialog.showOpenDialog(window!, { title: 'Export the model into a folder', buttonLabel: 'Export here', properties: ['openDirectory', 'createDirectory'] });
+      return { path: chosen.canceled ? null : (chosen.filePaths[0] ?? null) };
+    }
     const result = await dialog.showOpenDialog(window!, {
       title: kind === 'file' ? 'Import a text file' : 'Import a folder of text files',
       properties: [kind === 'file' ? 'openFile' : 'openDirectory'],

@@ -27,6 +27,7 @@ const api = {
   'runs:classify': call('runs:classify'),
   'runs:evaluate': call('runs:evaluate'),
   'runs:export': call('runs:export'),
+  'runs:import-model': call('runs:import-model'),
   'dialog:open': call('dialog:open'),
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_: unknown, message: { event: EventName; payload: ApiEvents[E] }) => {

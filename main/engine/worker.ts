@@ -34,7 +34,7 @@ const forward: TrainerCallbacks = {
 };
 
 function makeTrainer(
-  cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps'>,
+  cmd: Pick<StartTraining, 'config' | 'vocab' | 'labels' | 'corpusPath' | 'maxSteps' | 'initFrom'>,
   checkpointDir: string,
   resume: { state: CheckpointState; path: string } | null,
   callbacks: TrainerCallbacks,
@@ -44,7 +44,13 @@ function makeTrainer(
   const vocab = state?.vocab ?? cmd.vocab;
   const labels = state?.labels ?? cmd.labels;
   const seed = state?.seed ?? config.train.seed ?? 0;
-  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume: state, ops: engineOps() });
+  // Fine-tuning: the weights of another run's checkpoint (its vocabulary and model are this run's).
+  const init = !state && cmd.initFrom ? loadCheckpoint(cmd.initFrom) : null;
+  if (init && (JSON.stringify(init.vocab) !== JSON.stringify(vocab) || JSON.stringify(init.config.model) !== JSON.stringify(config.model))) {
+    throw new Error(`${cmd.initFrom}: this checkpoint's model or vocabulary is not the run's; start the fine-tuning again`);
+  }
+  const initial = init ? new Map([...init.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, v]) => [n, v.data])) : null;
+  const built = buildTask({ config, vocab, labels, contentPath: cmd.corpusPath, seed, resume: state, initial, ops: engineOps() });
   return new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: built.startChar, seed, checkpointDir, resume: state, resumePath: resume?.path, maxSteps: cmd.maxSteps },
     callbacks,

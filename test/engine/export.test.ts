@@ -179,9 +179,9 @@ for (const cell of CELLS) {
 test('export refuses a format not built yet and a folder with other files (unless forced); the CLI prints format, files, runId, checkpointId', async (t) => {
   const { runId } = await trainTiny(corpusId, { model: { cell: 'lstm', layers: 1, units: 8, embedding: 4 }, train: { seqLen: 8, batch: 4, maxSteps: 2, seed: 1 } });
   const detail = await studio.invoke('runs:get', { id: runId });
-  const html = join(dir.path, 'html-out');
-  await assert.rejects(studio.invoke('runs:export', { runId, format: 'html', out: html }), /html export is not built yet/);
-  assert.equal(existsSync(html), false, 'a refused export writes nothing');
+  const refused = join(dir.path, 'refused-out');
+  await assert.rejects(studio.invoke('runs:export', { runId, format: 'tfjs', checkpointId: 999_999, out: refused }), /has no checkpoint 999999/);
+  assert.equal(existsSync(refused), false, 'a refused export writes nothing');
 
   const busy = join(dir.path, 'busy');
   mkdirSync(busy);

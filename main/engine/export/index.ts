@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../storage/files.ts';
 import { modelSpecFromCheckpoint, vocabContract, type ModelSpec } from './model-spec.ts';
 import { tfjsFiles } from './tfjs.ts';
 import { onnxFiles } from './onnx.ts';
+import { htmlFiles } from './html.ts';
 
 export const VOCAB_FILE = 'vocab.json';
 
@@ -21,26 +22,22 @@ export interface ExportFile {
 /** A format's serialiser: the spec → its files (vocab.json is written for every format, here). */
 export type Exporter = (spec: ModelSpec) => ExportFile[] | Promise<ExportFile[]>;
 
-/** One entry per format. null = not built yet: the export is refused with `notBuilt`'s message. */
-export const EXPORTERS: Record<ExportFormat, Exporter | null> = {
+/** One entry per format. */
+export const EXPORTERS: Record<ExportFormat, Exporter> = {
   tfjs: tfjsFiles,
   onnx: onnxFiles,
-  html: null,
+  html: htmlFiles,
 };
 
-/** A refusal the user can act on (a format not built yet, a destination in use): the message says which. */
+/** A refusal the user can act on (a destination in use, or not a folder): the message says which. */
 export class ExportError extends Error {
   override name = 'ExportError';
   constructor(
     message: string,
-    readonly code: 'format-not-built' | 'destination-not-empty' | 'destination-not-a-folder',
+    readonly code: 'destination-not-empty' | 'destination-not-a-folder',
   ) {
     super(message);
   }
-}
-
-export function notBuilt(format: ExportFormat): string {
-  return `${format} export is not built yet`;
 }
 
 export interface ExportResult {
@@ -60,7 +57,6 @@ export async function exportCheckpoint(
   opts: { force?: boolean; runId?: number | null; checkpointId?: number | null } = {},
 ): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
-  if (!exporter) throw new ExportError(notBuilt(format), 'format-not-built');
   const dir = resolve(outDir);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new ExportError(`${dir} is a file, not a folder: give --out a folder`, 'destination-not-a-folder');

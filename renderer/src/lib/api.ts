@@ -4,6 +4,7 @@ import { ApiError, type ApiClient, type Channel, type ReplyOf, type RequestOf } 
 import { fieldAt, nameFields } from '../../../shared/config-fields.ts';
 import type { PreloadApi } from '../../../shared/preload-api.ts';
 import { TOKEN_HEADER } from '../../../shared/bridge-protocol.ts';
+import type { ExportFormat } from '../../../shared/formats.ts';
 import { createWebSocketClient } from './ws-client.ts';
 
 declare global {
@@ -69,6 +70,24 @@ export async function uploadFiles(files: Array<{ file: File; name: string }>, on
     onProgress(done, total);
   }
   return uploadId;
+}
+
+/**
+ * Downloads a run's model as `run-<id>-<format>.zip` from the bridge (browser only; the desktop app
+ * writes into a folder with `runs:export`). Resolves to the file's name; a refusal throws the core's message.
+ */
+export async function downloadExport(runId: number, format: ExportFormat, checkpointId?: number): Promise<string> {
+  const query = new URLSearchParams({ runId: String(runId), format, ...(checkpointId !== undefined ? { checkpointId: String(checkpointId) } : {}) });
+  const res = await fetch(`/export?${query}`, { headers: { [TOKEN_HEADER]: bridgeToken() } });
+  if (!res.ok) throw new Error((await res.text()) || `the export failed (${res.status})`);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `run-${runId}-${format}.zip`;
+  const href = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement('a'), { href, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000); // after the browser has taken the file
+  return name;
 }
 
 /** A message for the user from anything thrown; a field the core names by its path is named by its label. */

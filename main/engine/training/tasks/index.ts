@@ -20,6 +20,8 @@ export interface TaskData {
   contentPath: string;
   seed: number;
   resume: CheckpointState | null;
+  /** Weights to start from when not resuming (fine-tuning); null or absent = fresh ones. */
+  initial?: Map<string, Float32Array> | null;
   /** The operations to build the model with (ops.ts' engineOps()). */
   ops: EngineOps;
 }
@@ -48,7 +50,7 @@ export function buildTask(d: TaskData): BuiltTask {
   const outputs = d.config.task === 'classify' ? d.labels!.length : vocab.size;
   const weights = d.resume
     ? new Map([...d.resume.tensors].filter(([n]) => !n.startsWith('adam.')).map(([n, v]) => [n, v.data]))
-    : initialWeights(vocab.size, d.config.model, new Rng(mixSeed(d.seed, 0x1417)), outputs);
+    : (d.initial ?? initialWeights(vocab.size, d.config.model, new Rng(mixSeed(d.seed, 0x1417)), outputs));
   if (d.config.task === 'classify') {
     const examples = encodeExamples(readExamples(d.contentPath), vocab, d.labels!, d.config.train.maxLen);
     return { task: new ClassifierTask(d.config, vocab.size, d.labels!, examples, d.seed, weights, d.ops), unitsPerStep: d.config.train.batch, startChar: '' };
