@@ -11,8 +11,10 @@ import { Studio } from '../../main/core/studio.ts';
 import { ApiError } from '../../shared/api.ts';
 import { isLive } from '../../shared/types.ts';
 import { cli, tempDir } from '../helpers.ts';
+import { closeExportBench, openExportBench, trainRun, type ExportBench } from '../engine/export-fixtures.ts';
 
-let dir: ReturnType<typeof tempDir>;
+let bench: ExportBench;
+let dir: ExportBench['dir'];
 let home: string;
 let studio: Studio;
 let generatorRun: number;
@@ -21,25 +23,13 @@ let generatorBundle: string;
 let classifierBundle: string;
 const TEXTS = ['a', 'cab', 'abbacab', 'bacca#b', 'ccbaccbaccbaccba'];
 
-async function trainTiny(datasetId: number, config: Record<string, unknown>): Promise<number> {
-  const run = await studio.invoke('runs:start', { datasetId, config });
-  const done = await studio.runs.whenDone(run.id);
-  assert.equal(done.status, 'finished', done.error ?? '');
-  return run.id;
-}
+const trainTiny = async (datasetId: number, config: Record<string, unknown>) => (await trainRun(studio, datasetId, config)).runId;
 
 before(async () => {
-  dir = tempDir();
+  bench = await openExportBench();
+  ({ dir, studio } = bench);
   home = join(dir.path, 'home');
-  studio = Studio.open(home);
-  const corpus = join(dir.path, 'corpus.txt');
-  writeFileSync(corpus, 'the cat sat on the mat. the dog ate the hat. a bat and a rat.\n'.repeat(40));
-  const corpusId = (await studio.invoke('datasets:import', { path: corpus })).dataset.id;
-  const labelled = join(dir.path, 'examples.jsonl');
-  const words = ['abba', 'baab', 'cab', 'abc', 'ccba', 'bacca', 'aa', 'cbcbc', 'acab', 'bb'];
-  const rows = Array.from({ length: 60 }, (_, i) => ({ text: words[i % words.length].repeat(1 + (i % 3)), label: ['x', 'y', 'z'][i % 3] }));
-  writeFileSync(labelled, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const labelledId = (await studio.invoke('datasets:import', { path: labelled })).dataset.id;
+  const { corpusId, labelledId } = bench;
   generatorRun = await trainTiny(corpusId, {
     model: { cell: 'lstm', layers: 2, units: 8, embedding: 4 },
     train: { seqLen: 12, batch: 8, maxSteps: 20, lr: 0.02, seed: 5, sampleEvery: 1000, evalEvery: 1000, checkpointEvery: 1000 },
@@ -56,8 +46,7 @@ before(async () => {
 });
 
 after(async () => {
-  await studio?.close();
-  dir?.cleanup();
+  await closeExportBench(bench);
 });
 
 /** A copy of a bundle to tamper with. */

@@ -7,20 +7,17 @@
 // its own controls work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Studio } from '../../main/core/studio.ts';
-import type { CellType, Pooling } from '../../shared/config.ts';
-import { tempDir } from '../helpers.ts';
+import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TOLERANCE = 1e-5;
-const CELLS: CellType[] = ['rnn', 'lstm', 'gru'];
-const POOLINGS: Pooling[] = ['last', 'mean', 'max'];
 
-let dir: ReturnType<typeof tempDir>;
+let bench: ExportBench;
+let dir: ExportBench['dir'];
 let studio: Studio;
 let browser: Browser;
 let corpusId: number;
@@ -29,16 +26,8 @@ const largest = new Map<string, number>();
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
-  dir = tempDir();
-  studio = Studio.open(join(dir.path, 'home'));
-  const corpus = join(dir.path, 'corpus.txt');
-  writeFileSync(corpus, 'the cat sat on the mat. the dog ate the hat. a bat and a rat.\n'.repeat(40));
-  corpusId = (await studio.invoke('datasets:import', { path: corpus })).dataset.id;
-  const labelled = join(dir.path, 'examples.jsonl');
-  const words = ['abba', 'baab', 'cab', 'abc', 'ccba', 'bacca', 'aa', 'cbcbc', 'acab', 'bb'];
-  const rows = Array.from({ length: 60 }, (_, i) => ({ text: words[i % words.length].repeat(1 + (i % 3)), label: ['x', 'y', 'z'][i % 3] }));
-  writeFileSync(labelled, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  labelledId = (await studio.invoke('datasets:import', { path: labelled })).dataset.id;
+  bench = await openExportBench();
+  ({ dir, studio, corpusId, labelledId } = bench);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -47,16 +36,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await studio?.close();
-  dir?.cleanup();
+  await closeExportBench(bench);
 });
 
-async function trainTiny(datasetId: number, config: Record<string, unknown>): Promise<number> {
-  const run = await studio.invoke('runs:start', { datasetId, config });
-  const done = await studio.runs.whenDone(run.id);
-  assert.equal(done.status, 'finished', done.error ?? '');
-  return run.id;
-}
+const trainTiny = async (datasetId: number, config: Record<string, unknown>) => (await trainRun(studio, datasetId, config)).runId;
 
 /** Exports the run as html and opens model.html from its file:// URL; fails on any page error or request. */
 async function exportAndOpen(runId: number): Promise<Page> {

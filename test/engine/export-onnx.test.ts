@@ -5,7 +5,7 @@
 // ONNX model gives the text of `samples:generate` with top-k 1 and a prime.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs/light.js';
@@ -15,15 +15,13 @@ import { CharRnn } from '../../main/engine/model/generator.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { ONNX_SCHEMA } from '../../main/engine/export/onnx-schema.ts';
-import type { CellType, Pooling } from '../../shared/config.ts';
-import { ENGINE_PATHS, tempDir } from '../helpers.ts';
+import { ENGINE_PATHS } from '../helpers.ts';
+import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 
-const TOLERANCE = 1e-5;
 const ModelProto = protobuf.Root.fromJSON(ONNX_SCHEMA).lookupType('onnx.ModelProto');
-const CELLS: CellType[] = ['rnn', 'lstm', 'gru'];
-const POOLINGS: Pooling[] = ['last', 'mean', 'max'];
 
-let dir: ReturnType<typeof tempDir>;
+let bench: ExportBench;
+let dir: ExportBench['dir'];
 let studio: Studio;
 let corpusId: number;
 let labelledId: number;
@@ -32,31 +30,15 @@ const largest = new Map<string, number>();
 
 before(async () => {
   await initBackend();
-  dir = tempDir();
-  studio = Studio.open(join(dir.path, 'home'));
-  const corpus = join(dir.path, 'corpus.txt');
-  writeFileSync(corpus, 'the cat sat on the mat. the dog ate the hat. a bat and a rat.\n'.repeat(40));
-  corpusId = (await studio.invoke('datasets:import', { path: corpus })).dataset.id;
-  const labelled = join(dir.path, 'examples.jsonl');
-  const words = ['abba', 'baab', 'cab', 'abc', 'ccba', 'bacca', 'aa', 'cbcbc', 'acab', 'bb'];
-  const rows = Array.from({ length: 60 }, (_, i) => ({ text: words[i % words.length].repeat(1 + (i % 3)), label: ['x', 'y', 'z'][i % 3] }));
-  writeFileSync(labelled, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  labelledId = (await studio.invoke('datasets:import', { path: labelled })).dataset.id;
+  bench = await openExportBench();
+  ({ dir, studio, corpusId, labelledId } = bench);
 });
 
 after(async () => {
-  await studio?.close();
-  dir?.cleanup();
+  await closeExportBench(bench);
 });
 
-/** Trains a tiny run to the end; returns its id and latest checkpoint's path. */
-async function trainTiny(datasetId: number, config: Record<string, unknown>): Promise<{ runId: number; checkpoint: string }> {
-  const run = await studio.invoke('runs:start', { datasetId, config });
-  const done = await studio.runs.whenDone(run.id);
-  assert.equal(done.status, 'finished', done.error ?? '');
-  const detail = await studio.invoke('runs:get', { id: run.id });
-  return { runId: run.id, checkpoint: detail.checkpoints.at(-1)!.path };
-}
+const trainTiny = (datasetId: number, config: Record<string, unknown>) => trainRun(studio, datasetId, config);
 
 /** vocab.json's contract (model-spec.ts), read as someone else's code would. */
 interface Vocab {

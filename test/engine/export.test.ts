@@ -15,14 +15,12 @@ import { CharRnn } from '../../main/engine/model/generator.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { encodeText, type VocabContract } from '../../main/engine/export/model-spec.ts';
-import type { CellType, Pooling } from '../../shared/config.ts';
-import { ENGINE_PATHS, cli, tempDir } from '../helpers.ts';
+import { ENGINE_PATHS, cli } from '../helpers.ts';
+import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 
-const TOLERANCE = 1e-5;
-const CELLS: CellType[] = ['rnn', 'lstm', 'gru'];
-const POOLINGS: Pooling[] = ['last', 'mean', 'max'];
 
-let dir: ReturnType<typeof tempDir>;
+let bench: ExportBench;
+let dir: ExportBench['dir'];
 let studio: Studio;
 let corpusId: number;
 let labelledId: number;
@@ -31,30 +29,15 @@ const largest = new Map<string, number>();
 
 before(async () => {
   await initBackend();
-  dir = tempDir();
-  studio = Studio.open(join(dir.path, 'home'));
-  const corpus = join(dir.path, 'corpus.txt');
-  writeFileSync(corpus, 'the cat sat on the mat. the dog ate the hat. a bat and a rat.\n'.repeat(40));
-  corpusId = (await studio.invoke('datasets:import', { path: corpus })).dataset.id;
-  const labelled = join(dir.path, 'examples.jsonl');
-  const words = ['abba', 'baab', 'cab', 'abc', 'ccba', 'bacca', 'aa', 'cbcbc', 'acab', 'bb'];
-  const rows = Array.from({ length: 60 }, (_, i) => ({ text: words[i % words.length].repeat(1 + (i % 3)), label: ['x', 'y', 'z'][i % 3] }));
-  writeFileSync(labelled, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  labelledId = (await studio.invoke('datasets:import', { path: labelled })).dataset.id;
+  bench = await openExportBench();
+  ({ dir, studio, corpusId, labelledId } = bench);
 });
 
 after(async () => {
-  await studio?.close();
-  dir?.cleanup();
+  await closeExportBench(bench);
 });
 
-async function trainTiny(datasetId: number, config: Record<string, unknown>): Promise<{ runId: number; checkpoint: string }> {
-  const run = await studio.invoke('runs:start', { datasetId, config });
-  const done = await studio.runs.whenDone(run.id);
-  assert.equal(done.status, 'finished', done.error ?? '');
-  const detail = await studio.invoke('runs:get', { id: run.id });
-  return { runId: run.id, checkpoint: detail.checkpoints.at(-1)!.path };
-}
+const trainTiny = (datasetId: number, config: Record<string, unknown>) => trainRun(studio, datasetId, config);
 
 interface Loaded {
   model: tf.LayersModel;
