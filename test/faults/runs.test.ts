@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { Studio } from '../../main/core/studio.ts';
-import { Store } from '../../main/db/index.ts';
+import { SCHEMA_VERSION, Store } from '../../main/db/index.ts';
 import { OWNER_STALE_MS } from '../../main/db/owners.ts';
 import { startBridge } from '../../main/bridge/server.ts';
 import { up as v1 } from '../../main/db/migrations/001-initial.ts';
@@ -64,7 +64,7 @@ test('a database from before relative paths upgrades: its absolute paths become 
     db.prepare(`INSERT INTO runs (id, dataset_id, task, config, status, created_at, updated_at) VALUES (1, 1, 'generate', '{}', 'stopped', ?, ?)`).run(now, now);
     db.prepare(`INSERT INTO checkpoints (run_id, step, epoch, path, bytes, reason, created_at) VALUES (1, 5, 0, ?, 1, 'stop', ?)`).run(join(home, 'runs', '1', 'checkpoints', 'step-00000005.ckpt'), now);
     db.close();
-    store(home, (s) => assert.equal(s.schemaVersion(), 3));
+    store(home, (s) => assert.equal(s.schemaVersion(), SCHEMA_VERSION));
     const raw = new Database(file, { readonly: true });
     assert.equal((raw.prepare('SELECT content_path AS p FROM datasets').get() as { p: string }).p, 'datasets/abc.txt');
     assert.equal((raw.prepare('SELECT path AS p FROM checkpoints').get() as { p: string }).p, 'runs/1/checkpoints/step-00000005.ckpt');
