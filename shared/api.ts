@@ -15,6 +15,7 @@ import type {
   RunStatus,
   RunSummary,
   SampleRecord,
+  SurpriseChar,
 } from './types.ts';
 
 export interface AppInfo {
@@ -96,6 +97,23 @@ export interface ImportReply {
   warnings: string[];
 }
 
+/** The longest text `runs:inspect` reads, in characters (code points). */
+export const MAX_INSPECT_CHARS = 100_000;
+
+/** `runs:inspect`: how probable a generator found each character of a text. */
+export interface SurpriseReply {
+  runId: number;
+  checkpointId: number;
+  /** Training step of the checkpoint used. */
+  step: number;
+  /** One per character (code point) of the text, in order. */
+  chars: SurpriseChar[];
+  /** Mean −log2 p over the characters the model has an id for (its unknown symbol included): bits per character. */
+  bitsPerChar: number;
+  /** Characters of the text the model's vocabulary does not hold (marked `unknown` in chars). */
+  unknownChars: number;
+}
+
 export const RUN_COMMANDS = ['pause', 'resume', 'stop', 'checkpoint-now', 'set-learning-rate'] as const;
 export type RunCommand = (typeof RUN_COMMANDS)[number];
 
@@ -153,6 +171,12 @@ export interface Api {
   'samples:list': { request: { runId: number }; reply: SampleRecord[] };
   /** A classifier's class probabilities for each text. */
   'runs:classify': { request: { runId: number; checkpointId?: number; texts: string[] }; reply: ClassifyReply };
+  /**
+   * Surprise (generators): for each character of `text` (at most MAX_INSPECT_CHARS), the probability the
+   * model gave it, the entropy of its prediction and the top alternatives; and bits per character. The first
+   * character is predicted from the model's start character, as sampling does. Computed in the engine worker.
+   */
+  'runs:inspect': { request: { runId: number; checkpointId?: number; text: string }; reply: SurpriseReply };
   /** A classifier measured on a labelled file: accuracy, macro-F1, per class, confusion, mistakes. */
   'runs:evaluate': {
     request: { runId: number; checkpointId?: number } & Omit<ImportRequest, 'name' | 'maxCharset'>;

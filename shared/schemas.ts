@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS } from './formats.ts';
-import { RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
+import { MAX_INSPECT_CHARS, RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
 const id = z.number().int().positive();
 const format = z.enum(DATASET_FORMATS);
@@ -62,6 +62,20 @@ export const RequestSchemas = {
   'dialog:open': z.object({ kind: z.enum(['file', 'folder']), purpose: z.enum(['import', 'export']).optional() }).strict(),
   'runs:classify': z
     .object({ runId: id, checkpointId: id.optional(), texts: z.array(z.string().max(1_000_000)).min(1, 'give at least one text').max(100_000) })
+    .strict(),
+  'runs:inspect': z
+    .object({
+      runId: id,
+      checkpointId: id.optional(),
+      text: z
+        .string()
+        .min(1, 'the text is empty: give some text to inspect')
+        .superRefine((t, ctx) => {
+          // Characters are code points; a string of more than twice as many UTF-16 units has too many anyway.
+          const chars = t.length > 2 * MAX_INSPECT_CHARS ? t.length : [...t].length;
+          if (chars > MAX_INSPECT_CHARS) ctx.addIssue({ code: 'custom', message: `the text has ${t.length > 2 * MAX_INSPECT_CHARS ? 'more than ' : ''}${Math.min(chars, 2 * MAX_INSPECT_CHARS).toLocaleString('en-US')} characters; at most ${MAX_INSPECT_CHARS.toLocaleString('en-US')} can be inspected at once` });
+        }),
+    })
     .strict(),
   'runs:export': z
     .object({ runId: id, checkpointId: id.optional(), format: z.enum(EXPORT_FORMATS), out: z.string().min(1, 'a folder to write to is required'), force: z.boolean().optional() })

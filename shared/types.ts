@@ -183,6 +183,31 @@ export interface TopConfusions {
 }
 
 /** A classifier measured on labelled text: its validation split during training, or a file. */
+/** One of a generator's top alternatives at a position of an inspected text. */
+export interface Alternative {
+  /** A vocabulary entry; '' is the unknown symbol. */
+  char: string;
+  probability: number;
+}
+
+/** Surprise at one character of an inspected text (`runs:inspect`). */
+export interface SurpriseChar {
+  /** One character (code point) of the text. */
+  char: string;
+  /**
+   * What the model gave this character — for one it never saw, its unknown symbol's probability; null when
+   * its vocabulary has no unknown symbol (the character is then left out of what the model reads and of
+   * bitsPerChar).
+   */
+  probability: number | null;
+  /** Entropy of the model's prediction at this position, in bits. */
+  entropy: number;
+  /** The 5 most probable characters (fewer if the vocabulary is smaller), most probable first. */
+  top: Alternative[];
+  /** Present and true when the model's vocabulary does not hold this character. */
+  unknown?: true;
+}
+
 export interface EvaluationRecord {
   id: number;
   runId: number;

@@ -1,7 +1,7 @@
 // The typed protocol between the core and an engine worker thread. Training never runs on the caller's
 // event loop: the core posts commands, the worker answers with events.
 import type { RunConfig, SampleParams } from './config.ts';
-import type { BackendName, CheckpointReason, EvaluationRecord } from './types.ts';
+import type { BackendName, CheckpointReason, EvaluationRecord, SurpriseChar } from './types.ts';
 
 export interface StartTraining {
   type: 'start';
@@ -65,7 +65,15 @@ export interface ClassifyRequest {
   texts: string[];
 }
 
-export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | ClassifyRequest | { type: 'shutdown' };
+/** Surprise: how probable a generator found each character of a text (main/engine/inspect/surprise.ts). */
+export interface InspectRequest {
+  type: 'inspect';
+  requestId: number;
+  checkpointPath: string;
+  text: string;
+}
+
+export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | ClassifyRequest | InspectRequest | { type: 'shutdown' };
 
 export interface ProgressEvent {
   type: 'progress';
@@ -147,4 +155,6 @@ export type WorkerEvent =
   | { type: 'probe-done'; requestId: number; secondsPerStep: number; stepsPerEpoch: number; backend: BackendName }
   | { type: 'probe-failed'; requestId: number; message: string }
   | { type: 'classify-done'; requestId: number; labels: string[]; probabilities: number[][]; unknownChars: number[]; step: number }
-  | { type: 'classify-failed'; requestId: number; message: string };
+  | { type: 'classify-failed'; requestId: number; message: string }
+  | { type: 'inspect-done'; requestId: number; chars: SurpriseChar[]; bitsPerChar: number; unknownChars: number; step: number }
+  | { type: 'inspect-failed'; requestId: number; message: string };

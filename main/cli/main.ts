@@ -7,6 +7,7 @@ import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field }
 import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
 import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
+import { printInspect } from './inspect-views.ts';
 import { DatabaseTooNewError } from '../db/index.ts';
 import { Studio } from '../core/studio.ts';
 import { resolveHome } from '../core/home.ts';
@@ -221,6 +222,25 @@ export async function main(argv: string[]): Promise<number> {
       const texts = o.file ? (await import('node:fs')).readFileSync(o.file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '') : [words.join(' ')];
       if (!o.file && texts[0] === '') throw new InvalidArgumentError('give a text to classify, or --file with one text per line');
       printClassify(await open().invoke('runs:classify', { runId: idArg('run id')(id), checkpointId: o.checkpoint, texts }), out);
+    });
+
+  program
+    .command('inspect <run-id>')
+    .description("surprise: for each character of a text, the probability a generator gave it, the entropy of its prediction and the top 5 alternatives; and bits per character")
+    .option('--text <text>', 'the text to inspect')
+    .option('--file <path>', 'inspect the text of this file (UTF-8)')
+    .option('--checkpoint <id>', 'a checkpoint id from `show` (default: the latest)', idArg('checkpoint id'))
+    .action(async (id: string, o: { text?: string; file?: string; checkpoint?: number }) => {
+      if ((o.text === undefined) === (o.file === undefined)) throw new InvalidArgumentError('give the text to inspect with --text or --file (one of them)');
+      let text = o.text ?? '';
+      if (o.file !== undefined) {
+        try {
+          text = (await import('node:fs')).readFileSync(o.file, 'utf8');
+        } catch (err) {
+          throw new InvalidArgumentError(`--file ${o.file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      }
+      printInspect(await open().invoke('runs:inspect', { runId: idArg('run id')(id), checkpointId: o.checkpoint, text }), out);
     });
 
   addSourceOptions(program.command('evaluate <run-id> <path>'))

@@ -1,7 +1,7 @@
-// Short engine jobs — sampling, and the probe steps behind a run's estimate — go to one long-lived
+// Short engine jobs — sampling, classifying, inspecting, and the probe steps behind a run's estimate — go to one long-lived
 // engine worker (spawned on first use), so they never block the caller's event loop and a loaded
 // model is reused between requests.
-import { ApiError, type ApiEvents, type ClassifyReply, type RunEstimate } from '../../shared/api.ts';
+import { ApiError, type ApiEvents, type ClassifyReply, type RunEstimate, type SurpriseReply } from '../../shared/api.ts';
 import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParamsInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
 import type { CheckpointRecord, EvaluationRecord, SampleRecord } from '../../shared/types.ts';
@@ -152,6 +152,16 @@ export class EngineJobs {
         return { text, label: e.labels[p.indexOf(Math.max(...p))], probabilities: p, unknownChars: e.unknownChars[i] };
       }),
     };
+  }
+
+  /** Surprise at each character of a text, from a generator run's checkpoint (latest unless given). */
+  async inspect(runId: number, checkpointId: number | undefined, text: string): Promise<SurpriseReply> {
+    const checkpoint = this.checkpointOf(runId, checkpointId);
+    if (this.store.runs.get(runId)!.task === 'classify') {
+      throw new ApiError('bad-input', `run ${runId} is a classifier: surprise is measured on generators (classify text with it instead)`);
+    }
+    const e = (await this.request((id) => ({ type: 'inspect', requestId: id, checkpointPath: checkpoint.path, text }))) as Extract<WorkerEvent, { type: 'inspect-done' }>;
+    return { runId, checkpointId: checkpoint.id, step: e.step, chars: e.chars, bitsPerChar: e.bitsPerChar, unknownChars: e.unknownChars };
   }
 
   /** Measures a classifier on a labelled file and records the evaluation. */

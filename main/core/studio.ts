@@ -190,6 +190,7 @@ export class Studio implements ApiClient {
         };
       },
       'runs:classify': ({ runId, checkpointId, texts }) => this.jobs.classify(runId, checkpointId, texts),
+      'runs:inspect': ({ runId, checkpointId, text }) => this.jobs.inspect(runId, checkpointId, text),
       'runs:evaluate': async (req) => {
         const source = this.sourcePath(req.path, req.uploadId);
         try {

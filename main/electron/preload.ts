@@ -26,6 +26,7 @@ const api = {
   'samples:list': call('samples:list'),
   'runs:classify': call('runs:classify'),
   'runs:evaluate': call('runs:evaluate'),
+  'runs:inspect': call('runs:inspect'),
   'runs:export': call('runs:export'),
   'runs:import-model': call('runs:import-model'),
   'dialog:open': call('dialog:open'),

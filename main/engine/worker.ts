@@ -1,11 +1,11 @@
-// The engine's worker thread: trains one run, or answers short jobs (sampling, classifying, probe steps)
+// The engine's worker thread: trains one run, or answers short jobs (sampling, classifying, inspecting, probe steps)
 // as the core commands. Everything heavy happens here, never on the event loop of the process that owns
 // the UI or the CLI.
 import { parentPort } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest } from '../../shared/worker-protocol.ts';
+import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest, InspectRequest } from '../../shared/worker-protocol.ts';
 import { initBackend, tf } from './model/backend.ts';
 import { Trainer, type TrainerCallbacks } from './training/train.ts';
 import { TrainingControl } from './training/control.ts';
@@ -14,6 +14,7 @@ import { CharRnn } from './model/generator.ts';
 import { CharClassifier, padBatch } from './model/classifier.ts';
 import { Vocabulary } from './corpus/charset.ts';
 import { generate } from './sampling/sample.ts';
+import { surprise } from './inspect/surprise.ts';
 import { buildTask } from './training/tasks/index.ts';
 import { engineOps, type EngineOps } from './model/ops.ts';
 import { nativeStatus } from './native/addon.ts';
@@ -182,6 +183,19 @@ async function classify(req: ClassifyRequest): Promise<void> {
   }
 }
 
+/** Surprise at each character of a text, from a generator's checkpoint. */
+async function inspect(req: InspectRequest): Promise<void> {
+  try {
+    await initBackend();
+    const { generator, vocab, state } = loadModel(req.checkpointPath);
+    if (!generator) throw new Error('this run is a classifier: surprise is measured on generators (classify text with it instead)');
+    const s = await surprise(generator, vocab, state.startChar, req.text);
+    post({ type: 'inspect-done', requestId: req.requestId, chars: s.chars, bitsPerChar: s.bitsPerChar, unknownChars: s.unknownChars, step: state.step });
+  } catch (err) {
+    post({ type: 'inspect-failed', requestId: req.requestId, message: (err as Error).message });
+  }
+}
+
 /** Times `steps` training steps (the first warms up and is not counted). */
 async function probe(req: ProbeRequest): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'rnn-studio-probe-'));
@@ -214,6 +228,9 @@ port.on('message', (cmd: WorkerCommand) => {
       break;
     case 'classify':
       void classify(cmd);
+      break;
+    case 'inspect':
+      void inspect(cmd);
       break;
     case 'probe':
       void probe(cmd);
