@@ -16,7 +16,8 @@ export interface BackendChoice {
   notes: string[];
 }
 
-let chosen: BackendChoice | null = null;
+/** The one initialisation of this thread: requests that arrive together all wait for the same one. */
+let choosing: Promise<BackendChoice> | null = null;
 
 async function tryBackend(name: BackendName): Promise<void> {
   switch (name) {
@@ -43,9 +44,19 @@ function parseForced(value: string | undefined): BackendName | null {
   throw new Error(`RNN_STUDIO_BACKEND must be one of ${BACKEND_ORDER.join(', ')} (got "${value}")`);
 }
 
-/** Initialises the backend once per thread. */
-export async function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND): Promise<BackendChoice> {
-  if (chosen) return chosen;
+/**
+ * Initialises the backend once per thread. Concurrent callers share one attempt (two attempts at once
+ * would each switch backends under the other); a failed attempt is forgotten so a later call retries.
+ */
+export function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND): Promise<BackendChoice> {
+  choosing ??= choose(forcedValue).catch((err: unknown) => {
+    choosing = null;
+    throw err;
+  });
+  return choosing;
+}
+
+async function choose(forcedValue: string | undefined): Promise<BackendChoice> {
   const forced = parseForced(forcedValue);
   tf.env().set('PROD', true);
   if (forced) {
@@ -54,8 +65,7 @@ export async function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND):
     } catch (err) {
       throw new Error(`RNN_STUDIO_BACKEND=${forced} was asked for but cannot be used: ${(err as Error).message}`);
     }
-    chosen = { name: forced, notes: [`backend forced by RNN_STUDIO_BACKEND=${forced}`] };
-    return chosen;
+    return { name: forced, notes: [`backend forced by RNN_STUDIO_BACKEND=${forced}`] };
   }
   const notes: string[] = [];
   // Read before the backends are tried, so a bad RNN_STUDIO_NATIVE is reported as itself.
@@ -65,8 +75,7 @@ export async function initBackend(forcedValue = process.env.RNN_STUDIO_BACKEND):
       await tryBackend(name);
       // With the native kernels the heavy arithmetic is native already: tfjs-node would add little.
       if (name !== 'node' && !kernels) notes.push(FASTER_BACKEND_HINT);
-      chosen = { name, notes };
-      return chosen;
+      return { name, notes };
     } catch (err) {
       const message = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message;
       notes.push(`${name} backend unavailable: ${message.split('\n')[0]}`);
