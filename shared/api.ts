@@ -17,6 +17,8 @@ import type {
   SampleRecord,
   SurpriseChar,
 } from './types.ts';
+import type { CellType } from './config.ts';
+import type { CompareReply, ConnectivityReply, GradientFlowReply, TimelineReply, UnitRef, UnitsReply } from './inspect.ts';
 
 export interface AppInfo {
   version: string;
@@ -177,6 +179,41 @@ export interface Api {
    * character is predicted from the model's start character, as sampling does. Computed in the engine worker.
    */
   'runs:inspect': { request: { runId: number; checkpointId?: number; text: string }; reply: SurpriseReply };
+  /**
+   * What units track over a text (generators and classifiers): every unit's hidden state (LSTM: also its
+   * cell state and input, forget and output gates; GRU: update and reset gates) per character, ranked by
+   * correlation with features of the text and the user's `pattern` (a regular expression); `top` units
+   * per feature and kind (default 3). With `unit`, that unit's values per character. Computed in the engine worker.
+   */
+  'runs:units': { request: { runId: number; checkpointId?: number; text: string; pattern?: string; unit?: UnitRef; top?: number }; reply: UnitsReply };
+  /**
+   * How strongly each earlier character of `text` influenced the prediction at `position` (generators;
+   * classifiers: the predicted class, and position is left out): gradient norms with respect to the inputs.
+   */
+  'runs:connectivity': { request: { runId: number; checkpointId?: number; text: string; position?: number }; reply: ConnectivityReply };
+  /**
+   * ‖∂loss_T/∂h_(T−k)‖ for k = 0 … seqLen−1, averaged over `windows` validation windows (default 32) of
+   * `seqLen` characters (default: the run's; classifiers: validation texts).
+   */
+  'runs:gradient-flow': { request: { runId: number; checkpointId?: number; windows?: number; seqLen?: number }; reply: GradientFlowReply };
+  /**
+   * One run per cell of `cells` on a dataset, at one seed and one parameter budget (the config's, with its
+   * own cell; units chosen per cell so parameters match within 5%), trained one after another for `steps`
+   * each. Labelled datasets: with `bidirectional`, each cell also runs bidirectional. Replies at once.
+   */
+  'runs:compare': { request: { datasetId: number; cells: CellType[]; steps?: number; config?: RunConfigInput; bidirectional?: boolean }; reply: CompareReply };
+  'comparisons:get': { request: { id: number }; reply: CompareReply };
+  /**
+   * Takes over a halted or abandoned comparison in this process: its unfinished runs resume from their
+   * checkpoints, then the rest start. Refused while another live process drives it.
+   */
+  'comparisons:continue': { request: { id: number }; reply: CompareReply };
+  'comparisons:list': { request: Record<string, never>; reply: CompareReply[] };
+  /**
+   * A sample at one prime and seed (default: the run's training-sample prime and seed) from every recorded
+   * training sample and kept checkpoint, beside the validation loss at its step.
+   */
+  'runs:timeline': { request: { runId: number; prime?: string; seed?: number; length?: number }; reply: TimelineReply };
   /** A classifier measured on a labelled file: accuracy, macro-F1, per class, confusion, mistakes. */
   'runs:evaluate': {
     request: { runId: number; checkpointId?: number } & Omit<ImportRequest, 'name' | 'maxCharset'>;

@@ -1,7 +1,8 @@
 // One schema per request: every payload from outside (IPC, WebSocket, CLI flags) is checked here
 // before the core sees it, and a bad one is refused with a message that names the field.
 import { z } from 'zod';
-import { TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
+import { CELL_TYPES, TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
+import { MAX_PATTERN_LENGTH } from './inspect.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS } from './formats.ts';
 import { MAX_INSPECT_CHARS, RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
@@ -25,6 +26,16 @@ const source = {
 const oneSource = { message: 'give a path or an uploadId (one of them)' };
 const hasOneSource = (r: { path?: string; uploadId?: string }) => (r.path === undefined) !== (r.uploadId === undefined);
 const empty = z.object({}).strict();
+
+/** A text to inspect: at most MAX_INSPECT_CHARS characters. */
+const inspectedText = z
+        .string()
+        .min(1, 'the text is empty: give some text to inspect')
+        .superRefine((t, ctx) => {
+          // Characters are code points; a string of more than twice as many UTF-16 units has too many anyway.
+          const chars = t.length > 2 * MAX_INSPECT_CHARS ? t.length : [...t].length;
+          if (chars > MAX_INSPECT_CHARS) ctx.addIssue({ code: 'custom', message: `the text has ${t.length > 2 * MAX_INSPECT_CHARS ? 'more than ' : ''}${Math.min(chars, 2 * MAX_INSPECT_CHARS).toLocaleString('en-US')} characters; at most ${MAX_INSPECT_CHARS.toLocaleString('en-US')} can be inspected at once` });
+        });
 
 export const RequestSchemas = {
   'app:info': empty,
@@ -63,19 +74,46 @@ export const RequestSchemas = {
   'runs:classify': z
     .object({ runId: id, checkpointId: id.optional(), texts: z.array(z.string().max(1_000_000)).min(1, 'give at least one text').max(100_000) })
     .strict(),
-  'runs:inspect': z
+  'runs:inspect': z.object({ runId: id, checkpointId: id.optional(), text: inspectedText }).strict(),
+  'runs:units': z
     .object({
       runId: id,
       checkpointId: id.optional(),
-      text: z
+      text: inspectedText,
+      pattern: z
         .string()
-        .min(1, 'the text is empty: give some text to inspect')
-        .superRefine((t, ctx) => {
-          // Characters are code points; a string of more than twice as many UTF-16 units has too many anyway.
-          const chars = t.length > 2 * MAX_INSPECT_CHARS ? t.length : [...t].length;
-          if (chars > MAX_INSPECT_CHARS) ctx.addIssue({ code: 'custom', message: `the text has ${t.length > 2 * MAX_INSPECT_CHARS ? 'more than ' : ''}${Math.min(chars, 2 * MAX_INSPECT_CHARS).toLocaleString('en-US')} characters; at most ${MAX_INSPECT_CHARS.toLocaleString('en-US')} can be inspected at once` });
-        }),
+        .min(1, 'the pattern is empty')
+        .max(MAX_PATTERN_LENGTH)
+        .superRefine((p, ctx) => {
+          try {
+            new RegExp(p, 'u');
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
+          }
+        })
+        .optional(),
+      unit: z.object({ layer: z.number().int().min(0), unit: z.number().int().min(0) }).strict().optional(),
+      top: z.number().int().min(1).max(100).optional(),
     })
+    .strict(),
+  'runs:connectivity': z.object({ runId: id, checkpointId: id.optional(), text: inspectedText, position: z.number().int().min(0).optional() }).strict(),
+  'runs:gradient-flow': z
+    .object({ runId: id, checkpointId: id.optional(), windows: z.number().int().min(1).max(1000).optional(), seqLen: z.number().int().min(2).max(1000).optional() })
+    .strict(),
+  'runs:compare': z
+    .object({
+      datasetId: id,
+      cells: z.array(z.enum(CELL_TYPES)).min(1, 'name at least one cell to compare').max(3).refine((c) => new Set(c).size === c.length, 'each cell once'),
+      steps: z.number().int().min(1).max(10_000_000).optional(),
+      config: checkedByTheCore<RunConfigInput>().optional(),
+      bidirectional: z.boolean().optional(),
+    })
+    .strict(),
+  'comparisons:get': z.object({ id }).strict(),
+  'comparisons:continue': z.object({ id }).strict(),
+  'comparisons:list': empty,
+  'runs:timeline': z
+    .object({ runId: id, prime: z.string().max(1000).optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional(), length: z.number().int().min(1).max(2000).optional() })
     .strict(),
   'runs:export': z
     .object({ runId: id, checkpointId: id.optional(), format: z.enum(EXPORT_FORMATS), out: z.string().min(1, 'a folder to write to is required'), force: z.boolean().optional() })

@@ -2,6 +2,7 @@
 // event loop: the core posts commands, the worker answers with events.
 import type { RunConfig, SampleParams } from './config.ts';
 import type { BackendName, CheckpointReason, EvaluationRecord, SurpriseChar } from './types.ts';
+import type { ConnectivityReply, GradientFlowReply, UnitRef, UnitsReply } from './inspect.ts';
 
 export interface StartTraining {
   type: 'start';
@@ -73,7 +74,41 @@ export interface InspectRequest {
   text: string;
 }
 
-export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | ClassifyRequest | InspectRequest | { type: 'shutdown' };
+/** What units track over a text (main/engine/inspect/units.ts). */
+export interface UnitsRequest {
+  type: 'units';
+  requestId: number;
+  checkpointPath: string;
+  text: string;
+  pattern?: string;
+  unit?: UnitRef;
+  top: number;
+}
+
+/** How each earlier character influenced one prediction (main/engine/inspect/gradients.ts). */
+export interface ConnectivityRequest {
+  type: 'connectivity';
+  requestId: number;
+  checkpointPath: string;
+  text: string;
+  position?: number;
+}
+
+/** ‖∂loss_T/∂h_(T−k)‖ over validation windows of the run's dataset (main/engine/inspect/gradients.ts). */
+export interface GradientFlowRequest {
+  type: 'gradient-flow';
+  requestId: number;
+  checkpointPath: string;
+  /** The dataset's stored content (text, or JSONL examples). */
+  corpusPath: string;
+  windows: number;
+  /** Window length; default: the run's seqLen (classifiers: its maxLen). */
+  seqLen?: number;
+}
+
+export type InsideRequest = UnitsRequest | ConnectivityRequest | GradientFlowRequest;
+
+export type WorkerCommand = TrainCommand | SampleRequest | ProbeRequest | ClassifyRequest | InspectRequest | InsideRequest | { type: 'shutdown' };
 
 export interface ProgressEvent {
   type: 'progress';
@@ -157,4 +192,8 @@ export type WorkerEvent =
   | { type: 'classify-done'; requestId: number; labels: string[]; probabilities: number[][]; unknownChars: number[]; step: number }
   | { type: 'classify-failed'; requestId: number; message: string }
   | { type: 'inspect-done'; requestId: number; chars: SurpriseChar[]; bitsPerChar: number; unknownChars: number; step: number }
-  | { type: 'inspect-failed'; requestId: number; message: string };
+  | { type: 'inspect-failed'; requestId: number; message: string }
+  | { type: 'units-done'; requestId: number; reply: Omit<UnitsReply, 'runId' | 'checkpointId'> }
+  | { type: 'connectivity-done'; requestId: number; reply: Omit<ConnectivityReply, 'runId' | 'checkpointId'> }
+  | { type: 'gradient-flow-done'; requestId: number; reply: Omit<GradientFlowReply, 'runId' | 'checkpointId'> }
+  | { type: 'units-failed' | 'connectivity-failed' | 'gradient-flow-failed'; requestId: number; message: string };

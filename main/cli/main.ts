@@ -7,7 +7,8 @@ import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field }
 import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
 import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
-import { printInspect } from './inspect-views.ts';
+import { printConnectivity, printGradientFlow, printInspect, printUnit, printUnits } from './inspect-views.ts';
+import type { UnitRef } from '../../shared/inspect.ts';
 import { DatabaseTooNewError } from '../db/index.ts';
 import { Studio } from '../core/studio.ts';
 import { resolveHome } from '../core/home.ts';
@@ -16,6 +17,7 @@ import { printDatasets, printRuns, printShow } from './views.ts';
 import { watchRun } from './watch.ts';
 import { runDemo } from './demo.ts';
 import { serve } from './serve.ts';
+import { addCompareCommands } from './compare.ts';
 
 const int = (flag: string) => (value: string) => {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} takes a whole number (got "${value}")`);
@@ -51,6 +53,13 @@ const STOP_WAIT_MS = 120_000;
 interface Globals {
   home?: string;
   json?: boolean;
+}
+
+/** `--unit 1:17`: layer 1, unit 17. */
+function unitArg(value: string): UnitRef {
+  const m = /^(\d+):(\d+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`--unit takes LAYER:UNIT, e.g. 0:17 (got "${value}")`);
+  return { layer: Number(m[1]), unit: Number(m[2]) };
 }
 
 function idArg(what: string) {
@@ -226,12 +235,21 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('inspect <run-id>')
-    .description("surprise: for each character of a text, the probability a generator gave it, the entropy of its prediction and the top 5 alternatives; and bits per character")
+    .description(
+      "inside a model on a text: surprise per character (generators: the probability it gave each character, the entropy of its prediction, the top 5 alternatives, bits per character); with --units the units that follow features of the text; --unit one unit's values; --connectivity how each earlier character influenced one prediction",
+    )
     .option('--text <text>', 'the text to inspect')
     .option('--file <path>', 'inspect the text of this file (UTF-8)')
     .option('--checkpoint <id>', 'a checkpoint id from `show` (default: the latest)', idArg('checkpoint id'))
-    .action(async (id: string, o: { text?: string; file?: string; checkpoint?: number }) => {
+    .option('--units', 'find units: rank units by correlation with features of the text (quotes, brackets, line position, newlines, words, digits)')
+    .option('--pattern <regex>', 'with --units: also rank units against the characters this regular expression matches')
+    .option('--top <n>', 'with --units: units listed per feature and kind (default: 3)', int('--top'))
+    .option('--unit <layer:unit>', "one unit's hidden state (and cell state and gates) after each character, e.g. 0:17", unitArg)
+    .option('--connectivity <position>', 'how strongly each earlier character influenced the prediction of the character at this index (classifiers: of the class; give 0)', int('--connectivity'))
+    .action(async (id: string, o: { text?: string; file?: string; checkpoint?: number; units?: boolean; pattern?: string; top?: number; unit?: UnitRef; connectivity?: number }) => {
       if ((o.text === undefined) === (o.file === undefined)) throw new InvalidArgumentError('give the text to inspect with --text or --file (one of them)');
+      if ((o.pattern !== undefined || o.top !== undefined) && !o.units) throw new InvalidArgumentError('--pattern and --top rank units: add --units');
+      if ([o.units, o.unit, o.connectivity !== undefined].filter(Boolean).length > 1) throw new InvalidArgumentError('--units, --unit and --connectivity each print a different view: give one of them');
       let text = o.text ?? '';
       if (o.file !== undefined) {
         try {
@@ -240,7 +258,26 @@ export async function main(argv: string[]): Promise<number> {
           throw new InvalidArgumentError(`--file ${o.file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         }
       }
-      printInspect(await open().invoke('runs:inspect', { runId: idArg('run id')(id), checkpointId: o.checkpoint, text }), out);
+      const runId = idArg('run id')(id);
+      const base = { runId, checkpointId: o.checkpoint, text };
+      const api = open();
+      if (o.units) printUnits(await api.invoke('runs:units', { ...base, pattern: o.pattern, top: o.top }), out);
+      else if (o.unit) printUnit(await api.invoke('runs:units', { ...base, unit: o.unit, top: 1 }), out);
+      else if (o.connectivity !== undefined) {
+        const task = (await api.invoke('runs:get', { id: runId })).task;
+        const reply = await api.invoke('runs:connectivity', { ...base, position: task === 'classify' ? undefined : o.connectivity });
+        printConnectivity(reply, [...text], out);
+      } else printInspect(await api.invoke('runs:inspect', base), out);
+    });
+
+  program
+    .command('gradient-flow <run-id>')
+    .description("how much of the last prediction's error reaches back k steps: ‖∂loss_T/∂h_(T−k)‖ for k = 0 … seq-len − 1, averaged over validation windows — a SimpleRNN's vanishes, an LSTM's and a GRU's reach further")
+    .option('--checkpoint <id>', 'a checkpoint id from `show` (default: the latest)', idArg('checkpoint id'))
+    .option('--windows <n>', 'validation windows to average over (default: 32)', int('--windows'))
+    .option('--seq-len <n>', "window length (default: the run's --seq-len; classifiers: its --max-len)", int('--seq-len'))
+    .action(async (id: string, o: { checkpoint?: number; windows?: number; seqLen?: number }) => {
+      printGradientFlow(await open().invoke('runs:gradient-flow', { runId: idArg('run id')(id), checkpointId: o.checkpoint, windows: o.windows, seqLen: o.seqLen }), out);
     });
 
   addSourceOptions(program.command('evaluate <run-id> <path>'))
@@ -249,6 +286,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (id: string, path: string, o: SourceFlags & { checkpoint?: number }) => {
       printEvaluation(await open().invoke('runs:evaluate', { runId: idArg('run id')(id), checkpointId: o.checkpoint, path, ...sourceOf(o) }), out);
     });
+
+  addCompareCommands(program, { open, out: () => out, addTrainOptions, configFromFlags });
 
   program
     .command('export <run-id>')

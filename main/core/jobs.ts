@@ -1,8 +1,9 @@
 // Short engine jobs — sampling, classifying, inspecting, and the probe steps behind a run's estimate — go to one long-lived
 // engine worker (spawned on first use), so they never block the caller's event loop and a loaded
 // model is reused between requests.
-import { ApiError, type ApiEvents, type ClassifyReply, type RunEstimate, type SurpriseReply } from '../../shared/api.ts';
-import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParamsInput } from '../../shared/config.ts';
+import { ApiError, type ApiEvents, type ClassifyReply, type RequestOf, type RunEstimate, type SurpriseReply } from '../../shared/api.ts';
+import type { ConnectivityReply, GradientFlowReply, UnitsReply } from '../../shared/inspect.ts';
+import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParams, type SampleParamsInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
 import type { CheckpointRecord, EvaluationRecord, SampleRecord } from '../../shared/types.ts';
 import { classificationReport } from '../engine/training/metrics.ts';
@@ -102,6 +103,15 @@ export class EngineJobs {
     return this.store.samples.get(sampleId)!;
   }
 
+  /**
+   * Text from a checkpoint at fixed parameters, recorded nowhere (the timeline, comparisons): the same
+   * checkpoint, parameters and seed give the same text.
+   */
+  async sampleText(checkpoint: CheckpointRecord, params: SampleParams & { seed: number }): Promise<{ text: string; step: number }> {
+    const result = (await this.request((id) => ({ type: 'sample', requestId: id, checkpointPath: checkpoint.path, params, stream: false }))) as Extract<WorkerEvent, { type: 'sample-done' }>;
+    return { text: result.text, step: result.step };
+  }
+
   /** Parameters, memory and seconds per epoch of a config on a dataset, from a few timed steps. */
   async estimate(datasetId: number, input: RunConfigInput | undefined): Promise<RunEstimate> {
     const dataset = this.store.datasets.get(datasetId);
@@ -162,6 +172,39 @@ export class EngineJobs {
     }
     const e = (await this.request((id) => ({ type: 'inspect', requestId: id, checkpointPath: checkpoint.path, text }))) as Extract<WorkerEvent, { type: 'inspect-done' }>;
     return { runId, checkpointId: checkpoint.id, step: e.step, chars: e.chars, bitsPerChar: e.bitsPerChar, unknownChars: e.unknownChars };
+  }
+
+  /** What units track over a text, from a run's checkpoint (latest unless given). */
+  async units(req: RequestOf<'runs:units'>): Promise<UnitsReply> {
+    const checkpoint = this.checkpointOf(req.runId, req.checkpointId);
+    const e = (await this.request((id) => ({ type: 'units', requestId: id, checkpointPath: checkpoint.path, text: req.text, pattern: req.pattern, unit: req.unit, top: req.top ?? 3 }))) as Extract<
+      WorkerEvent,
+      { type: 'units-done' }
+    >;
+    return { runId: req.runId, checkpointId: checkpoint.id, ...e.reply };
+  }
+
+  /** How each earlier character of a text influenced one prediction (generators) or the class (classifiers). */
+  async connectivity(req: RequestOf<'runs:connectivity'>): Promise<ConnectivityReply> {
+    const checkpoint = this.checkpointOf(req.runId, req.checkpointId);
+    const e = (await this.request((id) => ({ type: 'connectivity', requestId: id, checkpointPath: checkpoint.path, text: req.text, position: req.position }))) as Extract<
+      WorkerEvent,
+      { type: 'connectivity-done' }
+    >;
+    return { runId: req.runId, checkpointId: checkpoint.id, ...e.reply };
+  }
+
+  /** How much of the last prediction's error reaches back k steps, over the run's validation windows. */
+  async gradientFlow(req: RequestOf<'runs:gradient-flow'>): Promise<GradientFlowReply> {
+    const checkpoint = this.checkpointOf(req.runId, req.checkpointId);
+    const run = this.store.runs.get(req.runId)!;
+    const content = this.store.datasets.content(run.datasetId);
+    if (!content) throw new ApiError('not-found', `run ${req.runId}'s dataset is gone: the gradient flow is measured on its validation text`);
+    const e = (await this.request((id) => ({ type: 'gradient-flow', requestId: id, checkpointPath: checkpoint.path, corpusPath: content.contentPath, windows: req.windows ?? 32, seqLen: req.seqLen }))) as Extract<
+      WorkerEvent,
+      { type: 'gradient-flow-done' }
+    >;
+    return { runId: req.runId, checkpointId: checkpoint.id, ...e.reply };
   }
 
   /** Measures a classifier on a labelled file and records the evaluation. */

@@ -28,6 +28,8 @@ import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
 import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
+import { Comparisons } from './compare.ts';
+import { timeline } from './timeline.ts';
 import { UploadArea } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
@@ -104,6 +106,7 @@ export class Studio implements ApiClient {
   readonly store: Store;
   readonly runs: RunManager;
   readonly jobs: EngineJobs;
+  readonly comparisons: Comparisons;
   readonly uploads: UploadArea;
   private readonly events = new EventEmitter();
   private backend: BackendName | null = null;
@@ -119,6 +122,7 @@ export class Studio implements ApiClient {
     };
     this.runs = new RunManager(home, this.store, emit, thisProcess(options.ownerLabel));
     this.jobs = new EngineJobs(this.store, emit);
+    this.comparisons = new Comparisons(this.store, this.runs, this.jobs);
     this.uploads = new UploadArea(join(home, 'uploads'));
     this.handlers = this.createHandlers();
     warmUpValidators();
@@ -191,6 +195,14 @@ export class Studio implements ApiClient {
       },
       'runs:classify': ({ runId, checkpointId, texts }) => this.jobs.classify(runId, checkpointId, texts),
       'runs:inspect': ({ runId, checkpointId, text }) => this.jobs.inspect(runId, checkpointId, text),
+      'runs:units': (req) => this.jobs.units(req),
+      'runs:connectivity': (req) => this.jobs.connectivity(req),
+      'runs:gradient-flow': (req) => this.jobs.gradientFlow(req),
+      'runs:compare': (req) => this.comparisons.start(req),
+      'comparisons:get': ({ id }) => this.comparisons.get(id),
+      'comparisons:continue': ({ id }) => this.comparisons.continue(id),
+      'comparisons:list': () => this.comparisons.list(),
+      'runs:timeline': (req) => timeline(store, this.jobs, req),
       'runs:evaluate': async (req) => {
         const source = this.sourcePath(req.path, req.uploadId);
         try {

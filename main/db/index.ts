@@ -10,6 +10,7 @@ import { MetricTable } from './metrics.ts';
 import { CheckpointTable } from './checkpoints.ts';
 import { SampleTable } from './samples.ts';
 import { EvaluationTable } from './evaluations.ts';
+import { ComparisonTable } from './comparisons.ts';
 
 export { DatabaseTooNewError, SCHEMA_VERSION } from './migrate.ts';
 export type { NewDataset } from './datasets.ts';
@@ -41,6 +42,7 @@ export class Store {
   readonly checkpoints: CheckpointTable;
   readonly samples: SampleTable;
   readonly evaluations: EvaluationTable;
+  readonly comparisons: ComparisonTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -57,6 +59,7 @@ export class Store {
     this.checkpoints = new CheckpointTable(db, home);
     this.samples = new SampleTable(db);
     this.evaluations = new EvaluationTable(db);
+    this.comparisons = new ComparisonTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

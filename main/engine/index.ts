@@ -14,3 +14,4 @@ export { decodeText } from './corpus/decode.ts';
 export { countChars, buildCharset, UNKNOWN, UNKNOWN_DISPLAY } from './corpus/charset.ts';
 export { CorpusError } from './corpus/read.ts';
 export { countParameters } from './model/params.ts';
+export { BUDGET_TOLERANCE, unitsForBudget } from './model/params.ts';

@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest, InspectRequest } from '../../shared/worker-protocol.ts';
+import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest, InspectRequest, InsideRequest } from '../../shared/worker-protocol.ts';
 import { initBackend, tf } from './model/backend.ts';
 import { Trainer, type TrainerCallbacks } from './training/train.ts';
 import { TrainingControl } from './training/control.ts';
@@ -15,6 +15,7 @@ import { CharClassifier, padBatch } from './model/classifier.ts';
 import { Vocabulary } from './corpus/charset.ts';
 import { generate } from './sampling/sample.ts';
 import { surprise } from './inspect/surprise.ts';
+import { connectivity, gradientFlowOf, units } from './inspect/index.ts';
 import { buildTask } from './training/tasks/index.ts';
 import { engineOps, type EngineOps } from './model/ops.ts';
 import { nativeStatus } from './native/addon.ts';
@@ -196,6 +197,20 @@ async function inspect(req: InspectRequest): Promise<void> {
   }
 }
 
+/** Units, connectivity, gradient flow: the inside of a checkpoint's network (inspect/index.ts). */
+async function inside(req: InsideRequest): Promise<void> {
+  try {
+    await initBackend();
+    const { state, vocab } = loadModel(req.checkpointPath);
+    const m = { path: req.checkpointPath, state, vocab };
+    if (req.type === 'units') post({ type: 'units-done', requestId: req.requestId, reply: units(m, req) });
+    else if (req.type === 'connectivity') post({ type: 'connectivity-done', requestId: req.requestId, reply: connectivity(m, req) });
+    else post({ type: 'gradient-flow-done', requestId: req.requestId, reply: gradientFlowOf(m, req) });
+  } catch (err) {
+    post({ type: `${req.type}-failed`, requestId: req.requestId, message: (err as Error).message });
+  }
+}
+
 /** Times `steps` training steps (the first warms up and is not counted). */
 async function probe(req: ProbeRequest): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'rnn-studio-probe-'));
@@ -231,6 +246,11 @@ port.on('message', (cmd: WorkerCommand) => {
       break;
     case 'inspect':
       void inspect(cmd);
+      break;
+    case 'units':
+    case 'connectivity':
+    case 'gradient-flow':
+      void inside(cmd);
       break;
     case 'probe':
       void probe(cmd);
