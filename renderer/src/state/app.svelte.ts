@@ -3,7 +3,7 @@ import type { AppInfo } from '../../../shared/api.ts';
 import type { Dataset, RunSummary } from '../../../shared/types.ts';
 import { api, connection, messageOf } from '../lib/api.ts';
 
-export type Screen = 'datasets' | 'train' | 'sample' | 'classify' | 'runs';
+export type Screen = 'datasets' | 'train' | 'sample' | 'classify' | 'inspect' | 'runs';
 export type Theme = 'system' | 'light' | 'dark';
 
 class AppState {
@@ -15,7 +15,7 @@ class AppState {
   connected = $state(true);
   /** The dataset the Train screen trains on and the Datasets screen shows. */
   selectedDatasetId = $state<number | null>(null);
-  /** The run the Sample screen samples from. */
+  /** The run the Sample screen samples from (and Classify and Inspect start from). */
   selectedRunId = $state<number | null>(null);
   theme = $state<Theme>((globalThis.localStorage?.getItem('rnn-studio-theme') as Theme | null) ?? 'system');
   loadError = $state<string | null>(null);
