@@ -199,7 +199,7 @@ export interface Api {
   /**
    * One run per cell of `cells` on a dataset, at one seed and one parameter budget (the config's, with its
    * own cell; units chosen per cell so parameters match within 5%), trained one after another for `steps`
-   * each. Labelled datasets: with `bidirectional`, each cell also runs bidirectional. Replies at once.
+   * each. Labelled datasets: each cell also runs bidirectional, unless `bidirectional` is false. Replies at once.
    */
   'runs:compare': { request: { datasetId: number; cells: CellType[]; steps?: number; config?: RunConfigInput; bidirectional?: boolean }; reply: CompareReply };
   'comparisons:get': { request: { id: number }; reply: CompareReply };

@@ -40,6 +40,7 @@ export function addCompareCommands(program: Command, wiring: Wiring): void {
     .option('--steps <n>', 'steps per run (the same as --max-steps)', whole('--steps'))
     .option('--prime <text>', 'text each run\'s samples start from (its training samples too; default: none, the corpus\'s first character)')
     .option('--no-wait', 'return once the comparison has started: a background process trains its runs (its output goes to logs/ in the data folder); see it with: rnn-studio comparisons')
+    .option('--no-bidirectional', 'labelled datasets: compare one-way layers only (by default each cell also runs bidirectional)')
     .option('--continue <comparison-id>', 'continue a halted or abandoned comparison: resume its unfinished runs, then start the rest', whole('--continue'))
     .action(async (dataset: string | undefined, flags: Record<string, unknown>) => {
       const api = wiring.open();
@@ -54,8 +55,8 @@ export function addCompareCommands(program: Command, wiring: Wiring): void {
         const config = wiring.configFromFlags(flags) as { task?: string; model: Record<string, unknown>; train: Record<string, unknown> };
         if (flags.prime !== undefined) config.train.samplePrime = flags.prime;
         if (flags.task === undefined) delete config.task; // the dataset says: text → generators, labelled → classifiers
-        // --bidirectional here asks for each cell both ways; the reference model stays one-way.
-        const bidirectional = config.model.bidirectional === true || undefined;
+        // Labelled data: each cell both ways unless --no-bidirectional; the reference model stays one-way.
+        const bidirectional = flags.bidirectional as boolean | undefined;
         delete config.model.bidirectional;
         reply = await api.invoke('runs:compare', { datasetId: Number(dataset), cells: flags.cells as CellType[], steps: flags.steps as number | undefined, config: config as RunConfigInput, bidirectional });
       }

@@ -119,7 +119,8 @@ export class Comparisons {
     const V = content.vocab.length;
     const outputs = base.task === 'classify' ? content.labels!.length : V;
     const budget = countParameters(V, base.model, outputs);
-    const directions = req.bidirectional ? [false, true] : [base.model.bidirectional];
+    // A labelled dataset compares both directions unless told not to.
+    const directions = (req.bidirectional ?? labelled) ? [false, true] : [base.model.bidirectional];
     const plan: ComparisonPlanEntry[] = [];
     for (const cell of req.cells) {
       for (const bidirectional of directions) {

@@ -66,15 +66,18 @@ describe('CompareDialog', () => {
     expect(mock.invoke).toHaveBeenCalledExactlyOnceWith('runs:compare', { datasetId: 3, cells: ['rnn', 'lstm'], steps: 40, config });
   });
 
-  it('offers "also bidirectional" for a labelled dataset, doubling the runs', async () => {
+  it('compares a labelled dataset one-way and bidirectional by default, doubling the runs; unticked, one-way only', async () => {
     mock.invoke.mockResolvedValue(comparison([], { task: 'classify' }));
     const oncompared = vi.fn();
     const classify: RunConfigInput = { task: 'classify', model: { cell: 'gru' }, train: {} };
     render(CompareDialog, { datasetId: 5, datasetName: 'spam', config: classify, labelled: true, oncompared, onclose: () => {} });
-    await fireEvent.click(screen.getByRole('checkbox', { name: 'also bidirectional' }));
+    expect((screen.getByRole('checkbox', { name: 'also bidirectional' }) as HTMLInputElement).checked).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: 'Compare 6 runs' }));
     await waitFor(() => expect(oncompared).toHaveBeenCalled());
     expect(mock.invoke).toHaveBeenCalledWith('runs:compare', { datasetId: 5, cells: ['rnn', 'lstm', 'gru'], steps: 500, config: classify, bidirectional: true });
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'also bidirectional' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Compare 3 runs' }));
+    expect(mock.invoke).toHaveBeenLastCalledWith('runs:compare', { datasetId: 5, cells: ['rnn', 'lstm', 'gru'], steps: 500, config: classify, bidirectional: false });
   });
 
   it('says inline what is wrong, and shows the core refusal without closing', async () => {

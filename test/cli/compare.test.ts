@@ -88,8 +88,11 @@ test('compare refuses a budget no units can meet, naming the cell; --bidirection
   assert.match(text.stderr, /only classifiers .* compare bidirectional/);
 });
 
-test('compare on labelled data with --bidirectional trains each cell both ways at the budget', async () => {
-  const r = await cli(['--json', 'compare', '2', '--cells', 'lstm,gru', '--bidirectional', '--steps', '3', '--layers', '1', '--units', '32', '--embedding', '4', '--batch', '2', '--max-len', '8', '--seed', '3'], home);
+test('compare on labelled data trains each cell both ways at the budget (--no-bidirectional: one way)', async () => {
+  const oneWay = await cli(['--json', 'compare', '2', '--cells', 'gru', '--no-bidirectional', '--steps', '2', '--layers', '1', '--units', '16', '--embedding', '4', '--batch', '2', '--max-len', '8', '--seed', '3'], home);
+  assert.equal(oneWay.code, 0, oneWay.stderr);
+  assert.deepEqual((oneWay.lines.at(-1) as unknown as CompareReply).runs.map((x) => [x.cell, x.bidirectional]), [['gru', false]]);
+  const r = await cli(['--json', 'compare', '2', '--cells', 'lstm,gru', '--steps', '3', '--layers', '1', '--units', '32', '--embedding', '4', '--batch', '2', '--max-len', '8', '--seed', '3'], home);
   assert.equal(r.code, 0, r.stderr);
   const reply = r.lines.at(-1) as unknown as CompareReply;
   assert.equal(reply.task, 'classify');
