@@ -13,6 +13,8 @@ import { CLI, ROOT, tempDir } from '../helpers.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const DOCS = join(ROOT, 'docs');
+/** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
+const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
 const dir = tempDir();
 const home = join(dir.path, 'home');
 let browser: Browser | null = null;
@@ -145,7 +147,9 @@ test('Compare cells: three cells at one budget, overlaid, side by side, and a ru
     await page.emulateMedia({ colorScheme: 'dark' });
     await section.screenshot({ path: join(SHOTS, 'compare-comparison-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
-    copyFileSync(join(SHOTS, 'compare-comparison.png'), join(DOCS, 'screenshot-compare.png'));
-    copyFileSync(join(SHOTS, 'compare-timeline-only.png'), join(DOCS, 'screenshot-timeline.png'));
+    if (UPDATE_README_SHOTS) {
+      copyFileSync(join(SHOTS, 'compare-comparison.png'), join(DOCS, 'screenshot-compare.png'));
+      copyFileSync(join(SHOTS, 'compare-timeline-only.png'), join(DOCS, 'screenshot-timeline.png'));
+    }
   });
 });

@@ -13,6 +13,8 @@ import { CLI, ROOT, tempDir } from '../helpers.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const DOCS = join(ROOT, 'docs');
+/** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
+const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
 const dir = tempDir();
 const home = join(dir.path, 'home');
@@ -174,8 +176,10 @@ test('the Inspect screen shows surprise, units, connectivity and gradient flow o
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.getByTestId('surprise-text').locator('span').nth(120).hover();
     await page.screenshot({ path: join(SHOTS, 'inspect-readme.png') });
-    copyFileSync(join(SHOTS, 'inspect-readme.png'), join(DOCS, 'screenshot-inspect.png'));
-    copyFileSync(join(SHOTS, 'inspect-gradient-flow.png'), join(DOCS, 'screenshot-gradient-flow.png'));
+    if (UPDATE_README_SHOTS) {
+      copyFileSync(join(SHOTS, 'inspect-readme.png'), join(DOCS, 'screenshot-inspect.png'));
+      copyFileSync(join(SHOTS, 'inspect-gradient-flow.png'), join(DOCS, 'screenshot-gradient-flow.png'));
+    }
     await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
     await page.screenshot({ path: join(SHOTS, 'inspect-dark.png') });
   });
