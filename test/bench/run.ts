@@ -62,6 +62,28 @@ function torch(cell: string): Record<string, number | string> {
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// `npm run bench -- --quality`: learning per step and time to quality against PyTorch (quality.ts; about
+// 15 minutes on a quiet 2-core machine), instead of the speed figures.
+if (args.includes('--quality')) {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+    console.error('--quality compares with PyTorch, which is not installed: apt-get install -y python3-torch libopenblas0-pthread');
+    process.exit(1);
+  }
+  const { quality } = await import('./quality.ts');
+  const list = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback).split(',');
+  const ok = await quality({
+    steps: flag('--quality-steps', 600),
+    seeds: flag('--quality-seeds', 3),
+    cells: list('--quality-cells', 'rnn,lstm,gru'),
+    corpora: list('--quality-corpora', 'state-of-the-union,brown'),
+    classifierSteps: flag('--classifier-steps', 500),
+    parts: list('--quality-parts', 'generators,classifier') as Array<'generators' | 'classifier'>,
+    say,
+    emit,
+  });
+  process.exit(ok ? 0 : 1);
+}
+
 say(`P1 on ${new Date().toISOString().slice(0, 10)}, ${runs} interleaved runs per cell (medians); PyTorch reference: ${torchAvailable ? torchScript : 'not installed (apt-get install python3-torch libopenblas0-pthread)'}`);
 const backends = installedBackends();
 const rows: string[][] = [];
