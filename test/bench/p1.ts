@@ -1,7 +1,8 @@
 // One benchmark measurement in its own process (so its peak RSS is its own): workload P1 on one backend
 // for one cell — training throughput after two warm-up steps, then sampling 500 characters at batch 1.
-// Prints one JSON line. Usage: tsx p1.ts <lstm|gru> <steps>   (RNN_STUDIO_BACKEND picks the backend,
-// RNN_STUDIO_NATIVE=0 runs without the native kernels)
+// Prints one JSON line. Usage: tsx p1.ts <lstm|gru|rnn> <steps> [units layers batch seq]   (P1: 256 1 32 64;
+// RNN_STUDIO_BACKEND picks the backend, RNN_STUDIO_NATIVE=0 runs without the native kernels). The first
+// steps are timed too: a fresh run's step 1 against the steady state (`first_step_ratio`).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,7 @@ import { engineOps } from '../../main/engine/model/ops.ts';
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);
 const V = 65;
-const B = 32;
-const T = 64;
+const [H, L, B, T] = [4, 5, 6, 7].map((i, k) => Number(process.argv[i] ?? [256, 1, 32, 64][k]));
 
 const backend = await initBackend();
 const dir = mkdtempSync(join(tmpdir(), 'rnn-studio-bench-'));
@@ -29,7 +29,7 @@ const rng = new Rng(1);
 const corpus = Array.from({ length: 400_000 }, () => vocab[rng.int(V)]).join('');
 writeFileSync(join(dir, 'corpus.txt'), corpus);
 const config = RunConfigSchema.parse({
-  model: { cell, layers: 1, units: 256, embedding: 64, dropout: 0 },
+  model: { cell, layers: L, units: H, embedding: 64, dropout: 0 },
   train: { seqLen: T, batch: B, lr: 2e-3, clip: 5, valSplit: 0, seed: 1, maxSteps: steps + 2 },
 });
 const ops = engineOps();
@@ -39,8 +39,12 @@ const trainer = new Trainer(
   { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
   { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
 );
-await trainer.trainStep();
-await trainer.trainStep();
+const firstSteps: number[] = []; // steps 1 and 2 of a fresh run: what a short run feels
+for (let i = 0; i < 2; i++) {
+  const t0 = performance.now();
+  await trainer.trainStep();
+  firstSteps.push(performance.now() - t0);
+}
 const times: number[] = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
@@ -71,6 +75,13 @@ console.log(
     steps,
     train_chars_per_s: Math.round((B * T) / (median / 1000)),
     train_step_ms_median: Math.round(median * 10) / 10,
+    first_step_ms: Math.round(firstSteps[0] * 10) / 10,
+    first_step_ratio: Math.round((firstSteps[0] / median) * 100) / 100,
+    second_step_ratio: Math.round((firstSteps[1] / median) * 100) / 100,
+    units: H,
+    layers: L,
+    batch: B,
+    seq: T,
     sample_chars_per_s: Math.round(500 / (sampleMs / 1000)),
     first_char_ms: Math.round(first * 10) / 10,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),

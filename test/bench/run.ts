@@ -1,17 +1,18 @@
-// `npm run bench [-- --json] [-- --runs N]`: workload P1 (vocabulary 65, embedding 64, one LSTM or GRU
+// `npm run bench [-- --json] [-- --runs N] [-- --scaling [--scaling-pairs N]] [-- --quality …]`: workload P1 (vocabulary 65, embedding 64, one LSTM or GRU
 // layer of 256 units, sequence 64, batch 32, Adam 2e-3, clipping at 5) on each backend installed, the
 // default first — training chars/s, sampling chars/s at batch 1, time to the first character, peak RSS —
 // interleaved with the tuned PyTorch reference of ../shared/bench when Debian's python3-torch is there;
 // then importing a generated 100 MB UTF-8 corpus with a large charset, and the serving process's event
-// loop while it trains. Each measurement runs in its own
+// loop while it trains; with --scaling, how cost grows with size (scaling.ts); with --quality instead,
+// learning per step and time to quality against PyTorch (quality.ts). Each measurement runs in its own
 // process, so its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../main/engine/corpus/rng.ts';
+import { flopsPerStep, P1, sgemmPeak } from './measure.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -25,17 +26,10 @@ const steps = flag('--steps', 20);
 const emit = (o: Record<string, unknown>) => (json ? console.log(JSON.stringify(o)) : undefined);
 const say = (s: string) => (json ? undefined : console.log(s));
 
+/** Backends that load here: tfjs-node's package can be present without its native binding (it downloads libtensorflow). */
 function installedBackends(): string[] {
-  const require = createRequire(import.meta.url);
-  const has = (pkg: string) => {
-    try {
-      require.resolve(pkg);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return [has('@tensorflow/tfjs-node') ? 'node' : null, has('@tensorflow/tfjs-backend-wasm') ? 'wasm' : null, 'cpu'].filter((b): b is string => b !== null);
+  const loads = (pkg: string) => spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pkg)})`], { cwd: root, stdio: 'ignore' }).status === 0;
+  return [loads('@tensorflow/tfjs-node') ? 'node' : null, loads('@tensorflow/tfjs-backend-wasm') ? 'wasm' : null, 'cpu'].filter((b): b is string => b !== null);
 }
 
 function ours(backend: string, cell: string, n: number, env: Record<string, string> = {}): Record<string, number | string> {
@@ -87,6 +81,9 @@ if (args.includes('--quality')) {
 say(`P1 on ${new Date().toISOString().slice(0, 10)}, ${runs} interleaved runs per cell (medians); PyTorch reference: ${torchAvailable ? torchScript : 'not installed (apt-get install python3-torch libopenblas0-pthread)'}`);
 const backends = installedBackends();
 const rows: string[][] = [];
+// The machine's two-thread matrix-multiply peak, measured in this run, which the P1 figures are a fraction of.
+const peak = torchAvailable ? sgemmPeak() : NaN;
+const peakShare = (cell: string, charsPerSec: number) => (charsPerSec / (P1.batch * P1.seq)) * flopsPerStep({ cell, ...P1 }) / 1e9 / peak;
 for (const cell of ['lstm', 'gru']) {
   const mine: Record<string, number | string>[] = [];
   const theirs: Record<string, number | string>[] = [];
@@ -103,8 +100,8 @@ for (const cell of ['lstm', 'gru']) {
   const m = (k: string) => median(mine.map((o) => Number(o[k])));
   const tm = (k: string) => (theirs.length ? median(theirs.map((o) => Number(o[k]))) : NaN);
   const ratio = (a: number, b: number) => (Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
-  emit({ measure: 'p1-summary', backend: backends[0], kernels: mine[0].kernels, threads: mine[0].threads, cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb') });
-  rows.push([cell, backends[0], String(mine[0].kernels), String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb'))]);
+  emit({ measure: 'p1-summary', backend: backends[0], kernels: mine[0].kernels, threads: mine[0].threads, cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb'), first_step_ratio: m('first_step_ratio'), sgemm_peak_gflops: peak, peak_share: peakShare(cell, m('train_chars_per_s')) });
+  rows.push([cell, backends[0], String(mine[0].kernels), String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb')), `${(100 * peakShare(cell, m('train_chars_per_s'))).toFixed(0)}%`, `${m('first_step_ratio')}×`]);
   for (const other of backends.slice(1)) {
     const o = ours(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
     emit({ measure: 'p1', run: 1, ...o });
@@ -118,8 +115,16 @@ for (const cell of ['lstm', 'gru']) {
   }
 }
 say('');
-say(['cell', 'backend', 'kernels', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB'].join('\t'));
+say(['cell', 'backend', 'kernels', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB', 'of peak', 'step 1 / steady'].join('\t'));
 for (const r of rows) say(r.join('\t'));
+if (torchAvailable) say(`Two-thread sgemm peak of this machine (PyTorch's OpenBLAS, 1024³, best of 15): ${peak} GFLOP/s; "of peak" is the share of it a P1 step's arithmetic runs at.`);
+
+// `--scaling`: how cost grows with units, layers, batch and sequence, against PyTorch (scaling.ts).
+if (args.includes('--scaling') && torchAvailable) {
+  say('');
+  const { scaling } = await import('./scaling.ts');
+  scaling({ pairs: flag('--scaling-pairs', 1), say, emit });
+}
 
 // Import: a generated 100 MB UTF-8 corpus whose charset (~3,600 distinct) exceeds the 2,000 cap.
 if (!args.includes('--skip-import')) {

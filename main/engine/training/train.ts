@@ -66,10 +66,26 @@ export class Trainer {
   private trainSeconds: number;
   private lossWindow: number[] = [];
   private secondsPerStep: number | null = null;
+  /** The latest step times (s), whence secondsPerStep; the session's first step is left out once there are others. */
+  private recentSteps: number[] = [];
+  private stepsThisSession = 0;
   /** The newest checkpoint this session wrote, and its size on disk. */
   private lastCheckpoint: { path: string; step: number; bytes: number } | null = null;
   private lastEvalStep = -1;
   private lastEvaluation: Evaluation | null = null;
+
+  /**
+   * Seconds per step as chars/s and the ETA say it: the mean of the last 20 steps. The session's first step
+   * (warming up: memory first touched, code first compiled) counts only until there is another — an
+   * average seeded with it told a fresh run it was half as fast as it was for its first few dozen steps.
+   */
+  private pace(seconds: number): number {
+    this.stepsThisSession++;
+    if (this.stepsThisSession === 2) this.recentSteps = [];
+    this.recentSteps.push(seconds);
+    if (this.recentSteps.length > 20) this.recentSteps.shift();
+    return this.recentSteps.reduce((a, b) => a + b, 0) / this.recentSteps.length;
+  }
 
   constructor(private readonly opts: TrainerOptions, private readonly callbacks: TrainerCallbacks) {
     const { config, resume, task } = opts;
@@ -249,7 +265,7 @@ export class Trainer {
       if (!Number.isFinite(loss)) throw new Error(this.divergedMessage(loss));
       const seconds = (performance.now() - started) / 1000;
       this.trainSeconds += seconds;
-      this.secondsPerStep = this.secondsPerStep === null ? seconds : 0.9 * this.secondsPerStep + 0.1 * seconds;
+      this.secondsPerStep = this.pace(seconds);
       this.lastTrainLoss = loss;
       this.lossWindow.push(loss);
       this.callbacks.onProgress({
