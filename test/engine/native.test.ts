@@ -87,13 +87,18 @@ test('bad arguments are refused with a message that names them; K = 0 is not one
   const layer = { cell: 'lstm', T: 1, B: 1, H: 1, In: 1, x: new Float32Array(1), W: new Float32Array(4), bias: new Float32Array(4), U: new Float32Array(4), mask: null, reverse: false, hs: new Float32Array(1), saved: new Float32Array(7), threads: 1 } as const;
   assert.throws(() => k.recurrentForward({ ...layer, cell: 'lstmx' as CellType }), /recurrentForward: cell must be 'rnn', 'lstm' or 'gru'/);
   assert.throws(() => k.recurrentForward({ ...layer, saved: new Float32Array(6) }), /saved holds 6 floats, needs 7/);
+  assert.throws(() => k.recurrentForward({ ...layer, ids: Int32Array.of(1) }), /recurrentForward: id 1 is outside 0..0/);
+  assert.throws(() => k.recurrentForward({ ...layer, ids: Float32Array.of(0) as unknown as Int32Array }), /ids must be an Int32Array/);
 });
 
 /** Outputs and gradients (x, W, b, U) of one layer, through one set of operations. */
-function runLayer(ops: EngineOps, cell: CellType, T: number, B: number, In: number, H: number, maskData: Float32Array | null, reverse: boolean) {
+// With `V`, the layer reads rows of a table [V, In] picked by ids (a first layer: embeddedLayerOverTime),
+// and the x gradient is the table's.
+function runLayer(ops: EngineOps, cell: CellType, T: number, B: number, In: number, H: number, maskData: Float32Array | null, reverse: boolean, V = 0) {
   const G = GATES[cell] * H;
   const rng = new Rng(11);
-  const x = tf.variable(tf.tensor2d(random(rng, T * B * In), [T * B, In]));
+  const x = tf.variable(tf.tensor2d(random(rng, (V || T * B) * In), [V || T * B, In]));
+  const ids = V ? tf.tensor1d(Int32Array.from({ length: T * B }, () => rng.int(V)), 'int32') : null;
   const kernel = tf.variable(tf.tensor2d(random(rng, In * G, 0.5), [In, G]));
   const bias = tf.variable(tf.tensor1d(random(rng, G, 0.5)));
   const recurrentKernel = tf.variable(tf.tensor2d(random(rng, H * G, 0.5), [H, G]));
@@ -102,25 +107,27 @@ function runLayer(ops: EngineOps, cell: CellType, T: number, B: number, In: numb
   const vars = [x, kernel, bias, recurrentKernel];
   let out: Float32Array = new Float32Array();
   const { grads } = tf.variableGrads(() => {
-    const hs = ops.layerOverTime(cell, x, T, { kernel, bias, recurrentKernel }, mask, reverse);
+    const w = { kernel, bias, recurrentKernel };
+    const hs = ids ? ops.embeddedLayerOverTime(cell, x, ids, T, w, mask, reverse) : ops.layerOverTime(cell, x, T, w, mask, reverse);
     out = hs.dataSync() as Float32Array;
     return tf.sum(tf.mul(hs, R)) as tf.Scalar;
   }, vars);
   const result = { out, grads: vars.map((v) => grads[v.name].dataSync() as Float32Array) };
-  tf.dispose([...vars, R, ...(mask ? [mask] : []), ...Object.values(grads)]);
+  tf.dispose([...vars, R, ...(mask ? [mask] : []), ...(ids ? [ids] : []), ...Object.values(grads)]);
   return result;
 }
 
 const worst = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
-  for (const [label, padded, reverse] of [['plain', false, false], ['padded', true, false], ['padded, reversed', true, true]] as const) {
+  const cases = [['plain', false, false, 0], ['padded', true, false, 0], ['padded, reversed', true, true, 0], ['reading an embedding table, padded, reversed', true, true, 7]] as const;
+  for (const [label, padded, reverse, V] of cases) {
     test(`${cell} layer, ${label}: native outputs and gradients equal TensorFlow.js ops`, () => {
       const [T, B, In, H] = [9, 13, 5, 19]; // sizes that leave partial tiles everywhere
       // Right-padded texts of different lengths, as the classifier feeds them (time-major mask).
       const mask = padded ? Float32Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < 3 + (i % B) % 7 ? 1 : 0)) : null;
-      const a = runLayer(engineOps('native'), cell, T, B, In, H, mask, reverse);
-      const b = runLayer(engineOps('tfjs'), cell, T, B, In, H, mask, reverse);
+      const a = runLayer(engineOps('native'), cell, T, B, In, H, mask, reverse, V);
+      const b = runLayer(engineOps('tfjs'), cell, T, B, In, H, mask, reverse, V);
       assert.ok(worst(a.out, b.out) < 1e-5, `outputs differ by ${worst(a.out, b.out)}`);
       ['x', 'W', 'b', 'U'].forEach((name, i) => assert.ok(worst(a.grads[i], b.grads[i]) < 1e-4, `d${name} differs by ${worst(a.grads[i], b.grads[i])}`));
     });

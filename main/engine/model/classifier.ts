@@ -8,7 +8,7 @@ import { tf } from './backend.ts';
 import type { ModelConfig } from '../../../shared/config.ts';
 import { directions, paramSpecs } from './params.ts';
 import { createVariables } from './generator.ts';
-import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
+import { type EngineOps, type RecurrentWeights } from './ops.ts';
 
 export class CharClassifier {
   readonly variables: Map<string, tf.Variable>;
@@ -35,6 +35,19 @@ export class CharClassifier {
     return { kernel: this.v(`layer${l}.${dir}kernel`), recurrentKernel: this.v(`layer${l}.${dir}recurrentKernel`), bias: this.v(`layer${l}.${dir}bias`) };
   }
 
+  /** Readies the operations' memory for training batches of B texts of up to T characters (ops.prepare). */
+  prepare(B: number, T: number): void {
+    const { cell, units: H, layers, embedding: E } = this.config;
+    const D = directions(this.config).length;
+    this.ops.prepare({
+      layers: Array.from({ length: layers * D }, (_, i) => {
+        const l = Math.floor(i / D);
+        return { cell, T, B, H, In: l === 0 ? E : D * H, V: l === 0 ? this.vocabSize : 0 };
+      }),
+      output: { N: B, K: D * H, M: this.classes },
+    });
+  }
+
   /** Class logits. ids: int32 [B, T]; mask: float32 [B, T] (1 = character, 0 = padding) → [B, C]. */
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
     const [B, T] = ids.shape;
@@ -46,12 +59,16 @@ export class CharClassifier {
     // Time-major, as the recurrent op wants: [T, B, ·].
     const maskT = tf.reshape(tf.transpose(mask), [T, B, 1]) as tf.Tensor3D;
 
-    let x = embed(this.v('embedding'), tf.reshape(tf.transpose(ids), [-1])); // [T·B, E]
+    // The first layer looks its inputs up in the embedding itself (ops.embeddedLayerOverTime).
+    const flatIds = tf.reshape(tf.transpose(ids), [-1]) as tf.Tensor1D; // [T·B]
+    let x: tf.Tensor2D | null = null; // [T·B, D·H], the layer below's outputs
     let outputs: tf.Tensor3D[] = [];
     for (let l = 0; l < layers; l++) {
       outputs = dirs.map((d, i) => {
         const w = this.weights(l, d);
-        return this.ops.layerOverTime(cell, x, T, w, maskT, i === 1); // [T, B, H]
+        return x
+          ? this.ops.layerOverTime(cell, x, T, w, maskT, i === 1)
+          : this.ops.embeddedLayerOverTime(cell, this.v('embedding'), flatIds, T, w, maskT, i === 1); // [T, B, H]
       });
       const joined = D === 1 ? outputs[0] : tf.concat(outputs, 2); // [T, B, D·H]
       const flat = tf.reshape(joined, [T * B, D * H]) as tf.Tensor2D;
@@ -65,7 +82,7 @@ export class CharClassifier {
       const at = (o: tf.Tensor3D, t: number) => tf.reshape(tf.slice(tf.reshape(o, [T, B * H]), [t, 0], [1, B * H]), [B, H]) as tf.Tensor2D;
       pooled = D === 1 ? at(outputs[0], T - 1) : (tf.concat([at(outputs[0], T - 1), at(outputs[1], 0)], 1) as tf.Tensor2D);
     } else {
-      const seq = tf.reshape(x, [T, B, D * H]);
+      const seq = tf.reshape(x!, [T, B, D * H]);
       pooled =
         pooling === 'mean'
           ? (tf.div(tf.sum(tf.mul(seq, maskT), 0), tf.maximum(tf.sum(maskT, 0), 1)) as tf.Tensor2D)

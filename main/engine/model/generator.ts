@@ -15,7 +15,7 @@
 import { tf } from './backend.ts';
 import type { ModelConfig } from '../../../shared/config.ts';
 import { Rng } from '../corpus/rng.ts';
-import { embed, type EngineOps, type RecurrentWeights } from './ops.ts';
+import { type EngineOps, type RecurrentWeights } from './ops.ts';
 import { countParameters, paramSpecs } from './params.ts';
 
 function glorotUniform(rng: Rng, fanIn: number, fanOut: number, size: number): Float32Array {
@@ -142,13 +142,24 @@ export class CharRnn {
       dropoutSeed !== null && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed + k) as tf.Tensor2D) : x;
 
     // Time-major from here on: each step's slice of a [T, B, ·] tensor is contiguous.
-    let x = embed(this.v('embedding'), tf.reshape(tf.transpose(inputs), [-1])); // [T·B, E]
+    // The first layer looks its inputs up in the embedding itself (ops.embeddedLayerOverTime).
+    const ids = tf.reshape(tf.transpose(inputs), [-1]) as tf.Tensor1D; // [T·B]
+    let x: tf.Tensor2D | null = null; // [T·B, H], the layer below's outputs
     for (let l = 0; l < layers; l++) {
       const w = this.layer(l);
-      const hs = ops.layerOverTime(cell, x, T, w, null); // [T, B, H]
+      const hs = x ? ops.layerOverTime(cell, x, T, w, null) : ops.embeddedLayerOverTime(cell, this.v('embedding'), ids, T, w, null); // [T, B, H]
       x = drop(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, l); // [T·B, H]
     }
-    return ops.dense(x, this.v('output.kernel'), this.v('output.bias')); // [T·B, V]
+    return ops.dense(x!, this.v('output.kernel'), this.v('output.bias')); // [T·B, V]
+  }
+
+  /** Readies the operations' memory for training batches of B windows of T characters (ops.prepare). */
+  prepare(B: number, T: number): void {
+    const { cell, units: H, layers, embedding: E } = this.config;
+    this.ops.prepare({
+      layers: Array.from({ length: layers }, (_, l) => ({ cell, T, B, H, In: l === 0 ? E : H, V: l === 0 ? this.vocabSize : 0 })),
+      output: { N: T * B, K: H, M: this.vocabSize },
+    });
   }
 
   /** Mean cross-entropy (nats per character). targets: int32 [B, T]. */

@@ -2,15 +2,14 @@
 // train it. They come in two sets that give the same results within float tolerance: the native kernels'
 // (native-ops.ts) and TensorFlow.js ops alone (tfjs-ops.ts, the fallback). A model, its optimizer and its
 // sampler use the one set they were built with: `engineOps()` picks it, once, from what native/addon.ts loaded.
-// The embedding lookup is the same on both: rows copied in JavaScript, gradient by scatter-add.
+// The embedding lookup (embed.ts) is the same on both.
 import { tf } from './backend.ts';
 import type { CellType } from '../../../shared/config.ts';
 import { nativeStatus } from '../native/addon.ts';
 import { nativeOps } from './native-ops.ts';
 import { tfjsOps } from './tfjs-ops.ts';
+export { embed } from './embed.ts';
 import type { Adam } from '../training/optimizer.ts';
-
-type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /** The weights of one layer in one direction: x·kernel + bias feeds the recurrence through U. */
 export interface RecurrentWeights {
@@ -30,6 +29,14 @@ export interface RowMatrix {
 
 export type OpsKind = 'native' | 'tfjs';
 
+/** What one training step computes, for EngineOps.prepare. */
+export interface PreparedShapes {
+  /** Each recurrent layer and direction; V: rows of the table a first layer reads, else 0. */
+  layers: Array<{ cell: CellType; T: number; B: number; H: number; In: number; V: number }>;
+  /** The output layer: N rows of K inputs to M outputs. */
+  output: { N: number; K: number; M: number };
+}
+
 export interface EngineOps {
   readonly kind: OpsKind;
   /** x·w + b, the dense layer. x: [N, K], w: [K, M], b: [M] → [N, M]. */
@@ -40,6 +47,17 @@ export interface EngineOps {
    * stay in time order.
    */
   layerOverTime(cell: CellType, x: tf.Tensor2D, T: number, w: RecurrentWeights, mask: tf.Tensor3D | null, reverse?: boolean): tf.Tensor3D;
+  /**
+   * layerOverTime on the rows of an embedding table [V, In] that ids [T·B] pick: a first layer, with the
+   * lookup folded in (the native kernels project the V table rows, not the T·B positions).
+   */
+  embeddedLayerOverTime(cell: CellType, table: tf.Tensor2D, ids: tf.Tensor1D, T: number, w: RecurrentWeights, mask: tf.Tensor3D | null, reverse?: boolean): tf.Tensor3D;
+  /**
+   * Readies memory for layers of these shapes (V: rows of the table a first layer reads, else 0), so a
+   * run's first step costs what the others do: untouched memory costs a page fault per 4 KB when first
+   * written (~1 ms per MB here), and a first step writes ~35 MB it has never written.
+   */
+  prepare(shapes: PreparedShapes): void;
   /** Mean softmax cross-entropy of logits [N, V] against integer targets [N]. */
   meanCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar;
   adam(params: Map<string, tf.Variable>, lr: number): Adam;
@@ -60,37 +78,4 @@ export function engineOps(kind?: OpsKind): EngineOps {
   if (kind === 'tfjs' || (!kind && !kernels)) return tfjsOps;
   if (!kernels) throw new Error(`the native kernels were asked for, but: ${note}`);
   return (native ??= nativeOps(kernels, threads));
-}
-
-/**
- * Embedding lookup: table [V, E], ids [N] int32 → [N, E]. Rows are copied in JavaScript (the table is
- * small, and wasm's GatherV2 took ~4 ms for P1's 2,048 rows); the gradient is a scatter-add the same way
- * (wasm has no UnsortedSegmentSum, which tf.gather's gradient uses).
- */
-export function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const f = tf.customGrad(((t: tf.Tensor) => {
-    const [V, E] = t.shape as [number, number];
-    const idData = ids.dataSync() as Int32Array;
-    const tableData = t.dataSync() as Float32Array;
-    const N = idData.length;
-    const out = new Float32Array(N * E);
-    for (let n = 0; n < N; n++) {
-      const id = idData[n];
-      if (id < 0 || id >= V) throw new Error(`embedding id ${id} is outside 0..${V - 1}`);
-      out.set(tableData.subarray(id * E, id * E + E), n * E);
-    }
-    return {
-      value: tf.tensor2d(out, [N, E]),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
-        const grad = new Float32Array(V * E);
-        for (let n = 0; n < N; n++) {
-          const o = idData[n] * E;
-          for (let e = 0; e < E; e++) grad[o + e] += g[n * E + e];
-        }
-        return tf.tensor2d(grad, [V, E]);
-      },
-    };
-  }) as unknown as CustomGradientFunc);
-  return f(table) as tf.Tensor2D;
 }

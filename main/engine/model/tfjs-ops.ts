@@ -6,6 +6,7 @@ import { tf } from './backend.ts';
 import type { CellType } from '../../../shared/config.ts';
 import type { EngineOps, RecurrentWeights, RowMatrix } from './ops.ts';
 import { recurrentLayer } from './recurrence.ts';
+import { embed } from './embed.ts';
 import { Adam, type Moment } from '../training/optimizer.ts';
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -91,6 +92,9 @@ export const tfjsOps: EngineOps = {
   kind: 'tfjs',
   dense,
   layerOverTime,
+  embeddedLayerOverTime: (cell, table, ids, T, w, mask, reverse = false) => layerOverTime(cell, embed(table, ids), T, w, mask, reverse),
+  // TensorFlow.js holds its own memory: nothing to ready here.
+  prepare: () => {},
   meanCrossEntropy,
   adam: (params, lr) => new TfAdam(params, lr),
   gemm(M, N, K, a, b, out) {

@@ -42,9 +42,14 @@ export interface GemmArgs {
   threads: number;
 }
 
-/** One layer over time, input projection included: x [T·B, In] → hs [T, B, H]; `saved` keeps what the backward pass needs. */
+/**
+ * One layer over time, input projection included: x [T·B, In] → hs [T, B, H]; `saved` keeps what the
+ * backward pass needs. With `ids` [T·B], x is an embedding table [V, In] and row r of the input is its row
+ * ids[r]: the projection is computed once per table row instead of once per position.
+ */
 export interface RecurrentForwardArgs extends LayerShape {
   x: Float32Array;
+  ids?: Int32Array | null;
   W: Float32Array;
   bias: Float32Array;
   U: Float32Array;
@@ -60,6 +65,8 @@ export interface RecurrentForwardArgs extends LayerShape {
 /** The gradients of one layer from what its forward pass saved and dy [T, B, H]. */
 export interface RecurrentBackwardArgs extends LayerShape {
   x: Float32Array;
+  /** As in the forward pass; then dx receives the table's gradient [V, In]. */
+  ids?: Int32Array | null;
   W: Float32Array;
   U: Float32Array;
   mask: Float32Array | null;
@@ -116,6 +123,11 @@ export interface NativeKernels {
   gemm(a: GemmArgs): void;
   recurrentForward(a: RecurrentForwardArgs): void;
   recurrentBackward(a: RecurrentBackwardArgs): void;
+  /**
+   * Readies this thread's scratch for a layer of this shape (V: rows of the table it reads, or 0) and
+   * starts the helper threads, so that a run's first step does not pay for either.
+   */
+  prepare(a: LayerShape & { V: number; threads: number }): void;
   /** The mean loss. */
   softmaxCrossEntropy(a: SoftmaxCrossEntropyArgs): number;
   matvec(a: MatvecArgs): void;

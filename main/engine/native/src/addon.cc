@@ -12,39 +12,130 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <algorithm>
 #include <vector>
 #include "kernels.h"
+#if !defined(_WIN32)
+#include <sys/mman.h>
+#endif
 #include "napi_args.h"
 
 namespace {
 
 const KernelSet* K = &generic::kernels;
 
-// Runs fn(0 .. n-1), fn(0) on this thread. An exception in any part (out of memory, say) is carried
-// back to this thread and rethrown once every thread has finished, so it becomes a JavaScript error
-// instead of terminating the process; a thread that cannot be started runs its part here instead.
+// Threads that stay between calls, one set per calling thread (each engine worker calls on its own): a
+// thread started for every multiply cost more than the multiply at P1's output layer (~1 ms of ~1.4). An
+// idle thread spins briefly, since the next call usually follows within microseconds, then sleeps.
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  // Runs fn(0 .. n-1) with fn(0) on this thread; returns when every part has finished. Part k > 0 runs on
+  // this pool's thread k−1; a pool that cannot start a thread runs that part here instead.
+  void run(int n, const std::function<void(int)>& fn) {
+    while ((int)threads_.size() < n - 1) {
+      try {
+        const int id = (int)threads_.size() + 1;
+        threads_.emplace_back([this, id] { loop(id); });
+      } catch (...) {
+        break;
+      }
+    }
+    const int helpers = std::min(n - 1, (int)threads_.size());
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &fn;
+      parts_ = helpers + 1;
+      pending_.store(helpers, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    fn(0);
+    for (int k = helpers + 1; k < n; k++) fn(k);
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+      if (spins < 100000) _mm_pause_portable();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  static void _mm_pause_portable() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  void loop(int id) {
+    unsigned seen = 0;
+    for (;;) {
+      // Spin ~50 µs for the next job, then sleep until one comes.
+      unsigned g = generation_.load(std::memory_order_acquire);
+      for (int spins = 0; g == seen && spins < 20000; spins++) {
+        _mm_pause_portable();
+        g = generation_.load(std::memory_order_acquire);
+      }
+      if (g == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        g = generation_.load(std::memory_order_acquire);
+      }
+      seen = g;
+      const std::function<void(int)>* job;
+      int parts;
+      bool stop;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        job = job_;
+        parts = parts_;
+        stop = stop_;
+      }
+      if (stop) return;
+      if (id < parts) {
+        (*job)(id);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<unsigned> generation_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int)>* job_ = nullptr;
+  int parts_ = 0;
+  bool stop_ = false;
+};
+
+thread_local Pool pool;
+
+// Runs fn(0 .. n-1) on the pool. An exception in any part (out of memory, say) is carried back to this
+// thread and rethrown once every part has finished, so it becomes a JavaScript error instead of
+// terminating the process.
 template <typename F>
 void parallel(int n, F fn) {
   std::vector<std::exception_ptr> errors(n);
-  auto run = [&](int k) {
+  const std::function<void(int)> run = [&](int k) {
     try {
       fn(k);
     } catch (...) {
       errors[k] = std::current_exception();
     }
   };
-  std::vector<std::thread> pool;
-  std::vector<int> here;
-  for (int k = 1; k < n; k++) {
-    try {
-      pool.emplace_back(run, k);
-    } catch (...) {
-      here.push_back(k);
-    }
-  }
-  run(0);
-  for (int k : here) run(k);
-  for (auto& t : pool) t.join();
+  pool.run(n, run);
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
 }
@@ -56,28 +147,77 @@ int clampThreads(int threads) {
   return threads > 8 ? 8 : threads;
 }
 
+// Scratch memory whose contents are not kept when it grows. A large block is 2 MB-aligned and advised as
+// huge pages where the system allows it (Linux's "madvise" mode): touching a fresh 15 MB then costs 8 page
+// faults instead of ~3,800, which took ~1 ms per MB in a virtual machine — most of a first step's extra time.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  Scratch(Scratch&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr, o.n_ = 0; }
+  Scratch& operator=(Scratch&& o) noexcept {
+    if (this != &o) release(), p_ = o.p_, n_ = o.n_, o.p_ = nullptr, o.n_ = 0;
+    return *this;
+  }
+  ~Scratch() { release(); }
+
+  float* grow(size_t n) {
+    if (n <= n_) return p_;
+    release();
+    constexpr size_t huge = size_t(2) << 20;
+    size_t bytes = n * sizeof(float);
+    const size_t align = bytes >= huge / 2 ? huge : 64;
+    bytes = (bytes + align - 1) / align * align;
+#if defined(_WIN32)
+    void* p = _aligned_malloc(bytes, align);
+    if (!p) throw std::bad_alloc();
+#else
+    void* p = nullptr;
+    if (posix_memalign(&p, align, bytes) != 0) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    if (align == huge) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+#endif
+    p_ = static_cast<float*>(p);
+    n_ = bytes / sizeof(float);
+    return p_;
+  }
+  size_t size() const { return n_; }
+
+ private:
+  void release() {
+#if defined(_WIN32)
+    _aligned_free(p_);
+#else
+    free(p_);
+#endif
+    p_ = nullptr;
+    n_ = 0;
+  }
+  float* p_ = nullptr;
+  size_t n_ = 0;
+};
+
 // Buffers reused from call to call, one set per calling thread (each engine worker calls on its own):
 // fresh multi-megabyte allocations at every step cost more in page faults than the arithmetic they hold.
 struct Buffers {
-  std::vector<float> xp, dz, pu;
-  std::vector<std::vector<float>> work; // one per thread of a split
+  Scratch xp, dz, pu;
+  std::vector<Scratch> work; // one per thread of a split
 };
 thread_local Buffers buffers;
 
-float* grow(std::vector<float>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
+float* grow(Scratch& s, size_t n) { return s.grow(n); }
 
 // Keeps at most ~256 MB between calls, so a long-lived worker does not hold a large model's scratch.
 void trimBuffers() {
-  size_t total = buffers.xp.capacity() + buffers.dz.capacity() + buffers.pu.capacity();
-  for (auto& w : buffers.work) total += w.capacity();
+  size_t total = buffers.xp.size() + buffers.dz.size() + buffers.pu.size();
+  for (auto& w : buffers.work) total += w.size();
   if (total * sizeof(float) <= (size_t(256) << 20)) return;
   buffers = Buffers();
 }
 
-std::vector<std::vector<float>>& workFor(int threads) {
+std::vector<Scratch>& workFor(int threads) {
   if ((int)buffers.work.size() < threads) buffers.work.resize(threads);
   return buffers.work;
 }
@@ -183,12 +323,41 @@ void byRows(const Layer& l, int threads, F fn) {
   });
 }
 
+// The layer's input: x [T·B, In] rows, or with `ids` (an Int32Array of T·B) the embedding table x [V, In]
+// that the rows are looked up in. Then the input projection is the table's (V rows, not T·B), and the
+// backward pass gives the table's gradient [V, In] in dx.
+struct Input {
+  const float* x;
+  const int* ids; // null: x holds the rows
+  int rows;       // of x: T·B, or V
+};
+
+Input inputArgs(Args& a, const Layer& l) {
+  Input in{nullptr, nullptr, (int)l.rows()};
+  size_t nIds = 0;
+  bool present = false;
+  in.ids = static_cast<const int*>(a.typed("ids", napi_int32_array, "an Int32Array of T·B ids, or null", &nIds, &present));
+  if (!present) {
+    in.x = a.floats("x", l.rows() * l.In);
+    return in;
+  }
+  if (nIds < l.rows()) throw a.bad("ids", "an Int32Array of T·B ids, or null");
+  size_t n = 0;
+  in.x = a.floats("x", &n);
+  in.rows = (int)(n / l.In);
+  if (in.rows < 1) throw ArgError{std::string(a.fn) + ": x must hold the embedding table [V, In] when ids are given"};
+  for (size_t r = 0; r < l.rows(); r++)
+    if (in.ids[r] < 0 || in.ids[r] >= in.rows)
+      throw ArgError{std::string(a.fn) + ": id " + std::to_string(in.ids[r]) + " is outside 0.." + std::to_string(in.rows - 1)};
+  return in;
+}
+
 napi_value RecurrentForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, "recurrentForward");
     const Layer l = layerArgs(a);
     const size_t R = l.rows();
-    const float* x = a.floats("x", R * l.In);
+    const Input in = inputArgs(a, l);
     const float* W = a.floats("W", (size_t)l.In * l.G);
     const float* bias = a.floats("bias", l.G);
     const float* U = a.floats("U", (size_t)l.H * l.G);
@@ -198,13 +367,14 @@ napi_value RecurrentForward(napi_env env, napi_callback_info info) {
     float* saved = a.floats("saved", R * l.H * cell_saved(l.cell));
     const int threads = clampThreads(a.i32("threads"));
 
-    float* xp = grow(buffers.xp, R * l.G);
-    for (size_t r = 0; r < R; r++) std::memcpy(xp + r * l.G, bias, sizeof(float) * l.G);
-    parGemm((int)R, l.G, l.In, x, l.In, false, W, l.G, false, xp, l.G, 1.f, threads);
+    // xp = x·W + b: one row per position, or per table row.
+    float* xp = grow(buffers.xp, (size_t)in.rows * l.G);
+    for (int r = 0; r < in.rows; r++) std::memcpy(xp + (size_t)r * l.G, bias, sizeof(float) * l.G);
+    parGemm(in.rows, l.G, l.In, in.x, l.In, false, W, l.G, false, xp, l.G, 1.f, threads);
     float* pu = grow(buffers.pu, K->packed_u_size(l.cell, l.H, false));
     K->pack_u(l.cell, l.H, U, false, pu);
     byRows(l, threads, [&](int b0, int b1, float* scratch) {
-      K->cell_forward(l.cell, l.T, l.B, l.H, b0, b1, xp, pu, mask, reverse, hs, saved, scratch);
+      K->cell_forward(l.cell, l.T, l.B, l.H, b0, b1, xp, in.ids, pu, mask, reverse, hs, saved, scratch);
     });
     trimBuffers();
   });
@@ -215,14 +385,14 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
     Args a(env, info, "recurrentBackward");
     const Layer l = layerArgs(a);
     const size_t R = l.rows();
-    const float* x = a.floats("x", R * l.In);
+    const Input in = inputArgs(a, l);
     const float* W = a.floats("W", (size_t)l.In * l.G);
     const float* U = a.floats("U", (size_t)l.H * l.G);
     const float* mask = a.floats("mask", R, true);
     const bool reverse = a.flag("reverse");
     const float* saved = a.floats("saved", R * l.H * cell_saved(l.cell));
     const float* dy = a.floats("dy", R * l.H);
-    float* dx = a.floats("dx", R * l.In);
+    float* dx = a.floats("dx", (size_t)in.rows * l.In);
     float* dW = a.floats("dW", (size_t)l.In * l.G);
     float* db = a.floats("db", l.G);
     float* dU = a.floats("dU", (size_t)l.H * l.G);
@@ -243,14 +413,63 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
     } else {
       parGemm(H, G, rows, hprev, H, true, dz, G, false, dU, G, 0.f, threads);
     }
-    parGemm(l.In, G, rows, x, l.In, true, dz, G, false, dW, G, 0.f, threads);
-    parGemm(rows, l.In, G, dz, G, false, W, G, true, dx, l.In, 0.f, threads);
+    // The input side's gradient from dxp: dz itself, or with ids dz summed into the table's rows first (in
+    // row order, each thread owning whole columns, so the sums do not depend on the thread count).
+    const float* dxp = dz;
+    if (in.ids) {
+      float* sums = grow(buffers.xp, (size_t)in.rows * G);
+      const int n = threads;
+      parallel(n, [&](int k) {
+        const int c0 = G * k / n, c1 = G * (k + 1) / n;
+        for (int v = 0; v < in.rows; v++) std::memset(sums + (size_t)v * G + c0, 0, sizeof(float) * (c1 - c0));
+        for (size_t r = 0; r < R; r++) {
+          float* s = sums + (size_t)in.ids[r] * G;
+          const float* d = dz + r * G;
+          for (int j = c0; j < c1; j++) s[j] += d[j];
+        }
+      });
+      dxp = sums;
+    }
+    parGemm(l.In, G, in.rows, in.x, l.In, true, dxp, G, false, dW, G, 0.f, threads);
+    parGemm(in.rows, l.In, G, dxp, G, false, W, G, true, dx, l.In, 0.f, threads);
     for (int j = 0; j < G; j++) db[j] = 0.f;
-    for (size_t r = 0; r < R; r++) {
-      const float* d = &dz[r * G];
+    for (int r = 0; r < in.rows; r++) {
+      const float* d = &dxp[(size_t)r * G];
       for (int j = 0; j < G; j++) db[j] += d[j];
     }
     trimBuffers();
+  });
+}
+
+// Makes this thread's scratch ready for a layer of this shape (what recurrentForward and recurrentBackward
+// will need, touched now) and starts the helper threads, so that a run's first step does not pay for
+// either. Optional `V`: the layer reads a table of V rows (ids).
+napi_value Prepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, "prepare");
+    const Layer l = layerArgs(a);
+    const int threads = clampThreads(a.i32("threads"));
+    const size_t R = l.rows();
+    const size_t V = (size_t)a.i32("V");
+    const size_t xpRows = V ? V : R;
+    auto touch = [](float* p, size_t n) { std::memset(p, 0, n * sizeof(float)); };
+    touch(grow(buffers.xp, xpRows * l.G), xpRows * l.G);
+    touch(grow(buffers.dz, R * l.G), R * l.G);
+    const size_t pu = std::max(K->packed_u_size(l.cell, l.H, false), K->packed_u_size(l.cell, l.H, true));
+    touch(grow(buffers.pu, pu), pu);
+    // Each part of the largest split product: the recurrent weights' gradient (H × G over all rows), the
+    // input weights' (In × G), the input's (rows × In over G) and the projection (rows × G over In).
+    const int n = threads;
+    const size_t G = l.G, H = l.H, In = l.In, rows = xpRows;
+    auto part = [&](size_t M, size_t N, size_t Kd) {
+      const size_t mp = (M + K->mr - 1) / K->mr, np = (N + K->nr - 1) / K->nr;
+      return np >= mp ? K->packed_a_size((int)M, (int)Kd) + K->packed_b_size((int)Kd, (int)((N + n - 1) / n + K->nr))
+                      : K->packed_a_size((int)((M + n - 1) / n + K->mr), (int)Kd) + K->packed_b_size((int)Kd, (int)N);
+    };
+    size_t need = K->cell_scratch_size(l.cell, l.H, (l.B + n - 1) / n);
+    for (size_t w : {part(H, G, R), part(In, G, rows), part(rows, In, G), part(rows, G, In)}) need = std::max(need, w);
+    auto& work = workFor(n);
+    parallel(n, [&](int k) { touch(grow(work[k], need), need); });
   });
 }
 
@@ -330,6 +549,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recurrentForward", nullptr, RecurrentForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recurrentBackward", nullptr, RecurrentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"prepare", nullptr, Prepare, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matvec", nullptr, Matvec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -29,8 +29,8 @@ struct KernelSet {
   size_t (*packed_u_size)(int cell, int H, bool backward);
   void (*pack_u)(int cell, int H, const float* U, bool backward, float* out);
   size_t (*cell_scratch_size)(int cell, int H, int rows);
-  void (*cell_forward)(int cell, int T, int B, int H, int b0, int b1, const float* xp, const float* pu, const float* mask, bool reverse,
-                       float* hs, float* saved, float* scratch);
+  void (*cell_forward)(int cell, int T, int B, int H, int b0, int b1, const float* xp, const int* ids, const float* pu, const float* mask,
+                       bool reverse, float* hs, float* saved, float* scratch);
   void (*cell_backward)(int cell, int T, int B, int H, int b0, int b1, const float* dy, const float* pu, const float* mask, bool reverse,
                         const float* saved, float* dz, float* scratch);
   double (*softmax_xent)(int N, int V, int r0, int r1, const float* logits, const int* targets, float* dlogits);

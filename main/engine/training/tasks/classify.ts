@@ -75,6 +75,7 @@ export class ClassifierTask implements TrainingTask {
       counts.forEach((n, c) => (this.classWeights[c] = n ? this.train.length / (labels.length * n) : 0));
     }
     this.model = new CharClassifier(vocabSize, labels.length, config.model, weights, ops);
+    this.model.prepare(t.batch, this.train.reduce((m, i) => Math.max(m, examples[i].ids.length), 1));
   }
 
   get variables() {

@@ -29,6 +29,7 @@ export class GeneratorTask implements TrainingTask {
     this.plan = new BatchPlan(corpus, t.valSplit, t.seqLen, t.batch, seed);
     this.validation = this.plan.validationBatches(t.evalBatches);
     this.model = new CharRnn(this.vocab.size, config.model, weights, ops);
+    this.model.prepare(t.batch, t.seqLen);
   }
 
   get variables() {
