@@ -2,7 +2,8 @@
 // for one cell — training throughput after two warm-up steps, then sampling 500 characters at batch 1.
 // Prints one JSON line. Usage: tsx p1.ts <lstm|gru|rnn> <steps> [units layers batch seq]   (P1: 256 1 32 64;
 // RNN_STUDIO_BACKEND picks the backend, RNN_STUDIO_NATIVE=0 runs without the native kernels). The first
-// steps are timed too: a fresh run's step 1 against the steady state (`first_step_ratio`).
+// steps are timed too: a fresh run's step 1 against the steady state (`first_step_ratio`), and building
+// the task before them (`setup_ms`, which includes readying the step's memory).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,9 @@ const config = RunConfigSchema.parse({
   train: { seqLen: T, batch: B, lr: 2e-3, clip: 5, valSplit: 0, seed: 1, maxSteps: steps + 2 },
 });
 const ops = engineOps();
+const setupStart = performance.now();
 const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null, ops });
+const setupMs = performance.now() - setupStart; // building the task readies the step's memory (ops.prepare)
 const noop = () => {};
 const trainer = new Trainer(
   { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
@@ -75,6 +78,7 @@ console.log(
     steps,
     train_chars_per_s: Math.round((B * T) / (median / 1000)),
     train_step_ms_median: Math.round(median * 10) / 10,
+    setup_ms: Math.round(setupMs),
     first_step_ms: Math.round(firstSteps[0] * 10) / 10,
     first_step_ratio: Math.round((firstSteps[0] / median) * 100) / 100,
     second_step_ratio: Math.round((firstSteps[1] / median) * 100) / 100,

@@ -57,8 +57,10 @@ function torch(cell: string): Record<string, number | string> {
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // `npm run bench -- --quality`: learning per step and time to quality against PyTorch (quality.ts; about
-// 15 minutes on a quiet 2-core machine), instead of the speed figures.
-if (args.includes('--quality')) {
+// 15 minutes on a quiet 2-core machine), instead of the speed figures. `--all`: the speed figures, the
+// scaling table and then the quality tables, in one run.
+const all = args.includes('--all');
+async function runQuality(): Promise<boolean> {
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
     console.error('--quality compares with PyTorch, which is not installed: apt-get install -y python3-torch libopenblas0-pthread');
     process.exit(1);
@@ -75,12 +77,15 @@ if (args.includes('--quality')) {
     say,
     emit,
   });
-  process.exit(ok ? 0 : 1);
+  return ok;
 }
+if (args.includes('--quality') && !all) process.exit((await runQuality()) ? 0 : 1);
 
 say(`P1 on ${new Date().toISOString().slice(0, 10)}, ${runs} interleaved runs per cell (medians); PyTorch reference: ${torchAvailable ? torchScript : 'not installed (apt-get install python3-torch libopenblas0-pthread)'}`);
 const backends = installedBackends();
 const rows: string[][] = [];
+const p1Checks: string[] = [];
+let p1Ok = true;
 // The machine's two-thread matrix-multiply peak, measured in this run, which the P1 figures are a fraction of.
 const peak = torchAvailable ? sgemmPeak() : NaN;
 const peakShare = (cell: string, charsPerSec: number) => (charsPerSec / (P1.batch * P1.seq)) * flopsPerStep({ cell, ...P1 }) / 1e9 / peak;
@@ -99,9 +104,23 @@ for (const cell of ['lstm', 'gru']) {
   }
   const m = (k: string) => median(mine.map((o) => Number(o[k])));
   const tm = (k: string) => (theirs.length ? median(theirs.map((o) => Number(o[k]))) : NaN);
+  // How much a figure moved between the runs: (max − min) / median.
+  const spread = (xs: number[]) => (xs.length > 1 ? `±${((100 * (Math.max(...xs) - Math.min(...xs))) / median(xs) / 2).toFixed(0)}%` : '');
+  const moved = (list: Record<string, number | string>[]) => spread(list.map((o) => Number(o.train_chars_per_s)));
   const ratio = (a: number, b: number) => (Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
   emit({ measure: 'p1-summary', backend: backends[0], kernels: mine[0].kernels, threads: mine[0].threads, cell, train_chars_per_s: m('train_chars_per_s'), torch_train_chars_per_s: tm('train_chars_per_s'), train_ratio: m('train_chars_per_s') / tm('train_chars_per_s'), sample_chars_per_s: m('sample_chars_per_s'), torch_sample_chars_per_s: tm('sample_chars_per_s'), sample_ratio: m('sample_chars_per_s') / tm('sample_chars_per_s'), first_char_ms: m('first_char_ms'), peak_rss_mb: m('peak_rss_mb'), first_step_ratio: m('first_step_ratio'), sgemm_peak_gflops: peak, peak_share: peakShare(cell, m('train_chars_per_s')) });
-  rows.push([cell, backends[0], String(mine[0].kernels), String(m('train_chars_per_s')), String(tm('train_chars_per_s') || '–'), ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb')), `${(100 * peakShare(cell, m('train_chars_per_s'))).toFixed(0)}%`, `${m('first_step_ratio')}×`]);
+  rows.push([cell, backends[0], String(mine[0].kernels), `${m('train_chars_per_s')} ${moved(mine)}`, `${tm('train_chars_per_s') || '–'} ${moved(theirs)}`, ratio(m('train_chars_per_s'), tm('train_chars_per_s')), String(m('sample_chars_per_s')), String(tm('sample_chars_per_s') || '–'), ratio(m('sample_chars_per_s'), tm('sample_chars_per_s')), String(m('first_char_ms')), String(m('peak_rss_mb')), `${(100 * peakShare(cell, m('train_chars_per_s'))).toFixed(0)}%`, `${m('first_step_ratio')}×`, String(m('setup_ms'))]);
+  if (torchAvailable) {
+    const r = m('train_chars_per_s') / tm('train_chars_per_s');
+    const goals = [
+      [`${cell}: training ≥ 2× PyTorch`, r >= 2, `${r.toFixed(2)}×`],
+      [`${cell}: step 1 within 1.5× of the steady step`, m('first_step_ratio') <= 1.5, `${m('first_step_ratio')}×`],
+    ] as const;
+    for (const [what, ok, figure] of goals) {
+      p1Checks.push(`${ok ? 'PASS' : 'FAIL'} ${what} (${figure})`);
+      p1Ok &&= ok;
+    }
+  }
   for (const other of backends.slice(1)) {
     const o = ours(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
     emit({ measure: 'p1', run: 1, ...o });
@@ -115,15 +134,17 @@ for (const cell of ['lstm', 'gru']) {
   }
 }
 say('');
-say(['cell', 'backend', 'kernels', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB', 'of peak', 'step 1 / steady'].join('\t'));
+say(['cell', 'backend', 'kernels', 'train c/s', 'torch', 'ratio', 'sample c/s', 'torch', 'ratio', 'first char ms', 'peak RSS MB', 'of peak', 'step 1 / steady', 'setup ms'].join('\t'));
 for (const r of rows) say(r.join('\t'));
+for (const c of p1Checks) say(c);
 if (torchAvailable) say(`Two-thread sgemm peak of this machine (PyTorch's OpenBLAS, 1024³, best of 15): ${peak} GFLOP/s; "of peak" is the share of it a P1 step's arithmetic runs at.`);
 
 // `--scaling`: how cost grows with units, layers, batch and sequence, against PyTorch (scaling.ts).
-if (args.includes('--scaling') && torchAvailable) {
+let scalingOk = true;
+if ((args.includes('--scaling') || all) && torchAvailable) {
   say('');
   const { scaling } = await import('./scaling.ts');
-  scaling({ pairs: flag('--scaling-pairs', 1), say, emit });
+  scalingOk = scaling({ pairs: flag('--scaling-pairs', 1), say, emit });
 }
 
 // Import: a generated 100 MB UTF-8 corpus whose charset (~3,600 distinct) exceeds the 2,000 cap.
@@ -168,4 +189,10 @@ if (!args.includes('--skip-event-loop')) {
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
   emit(o);
   say(`serving process event loop over ${o.seconds} s of training: max ${o.maxMs} ms, p99 ${o.p99Ms} ms, mean ${o.meanMs} ms`);
+}
+
+if (all) {
+  say('');
+  const ok = await runQuality();
+  process.exit(ok && scalingOk && p1Ok ? 0 : 1);
 }

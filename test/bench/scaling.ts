@@ -24,6 +24,7 @@ export function scaling(o: ScalingOptions): boolean {
   o.say(`How cost grows: from P1 (LSTM 256 × 1, batch 32, seq 64) one dimension at a time; ${o.pairs} pair(s) each, ours then PyTorch's, medians`);
   o.say(['size', 'ours c/s', 'torch c/s', 'ratio', 'ours RSS MB', 'torch RSS MB', 'GFLOP/s ours'].join('\t'));
   let ok = true;
+  let p1Rss = [NaN, NaN];
   for (const row of SCALING_ROWS) {
     const steps = stepsFor(row.size);
     const mine: number[] = [];
@@ -42,9 +43,12 @@ export function scaling(o: ScalingOptions): boolean {
     const ratio = m / t;
     const gflops = (m / (row.size.batch * row.size.seq)) * (flopsPerStep(row.size) / 1e9);
     if (ratio < 1.5) ok = false;
+    if (row.label === 'units 256') p1Rss = [median(rssMine), median(rssTheirs)]; // P1 itself
     o.emit({ measure: 'scaling', label: row.label, ...row.size, steps, train_chars_per_s: m, torch_train_chars_per_s: t, ratio, peak_rss_mb: median(rssMine), torch_peak_rss_mb: median(rssTheirs), gflops });
     o.say([row.label, m, t, `${ratio.toFixed(2)}×`, median(rssMine), median(rssTheirs), gflops.toFixed(0)].join('\t'));
   }
   o.say(ok ? 'PASS every size ≥ 1.5× PyTorch' : 'FAIL some size is below 1.5× PyTorch');
-  return ok;
+  const rssOk = p1Rss[0] <= p1Rss[1];
+  o.say(`${rssOk ? 'PASS' : 'FAIL'} P1's peak RSS no higher than PyTorch's (${p1Rss[0]} vs ${p1Rss[1]} MB)`);
+  return ok && rssOk;
 }

@@ -44,9 +44,11 @@ class NativeAdam extends Adam {
 
   constructor(private readonly k: NativeKernels, params: Map<string, tf.Variable>, lr: number) {
     super(params, lr);
+    // Written now (fill), so that the first step does not fault their pages in.
     for (const [name, p] of params) {
-      this.m.set(name, new Float32Array(p.size));
-      this.v.set(name, new Float32Array(p.size));
+      this.m.set(name, new Float32Array(p.size).fill(0));
+      this.v.set(name, new Float32Array(p.size).fill(0));
+      this.staging.reserve(name, p.size);
     }
   }
 
