@@ -99,6 +99,9 @@ export interface ImportReply {
   warnings: string[];
 }
 
+/** The longest dataset name (import's `name`, `datasets:rename`), in UTF-16 units as inputs count them. */
+export const MAX_DATASET_NAME_CHARS = 200;
+
 /** The longest text `runs:inspect` reads, in characters (code points). */
 export const MAX_INSPECT_CHARS = 100_000;
 
@@ -148,6 +151,8 @@ export interface Api {
   'datasets:preview': { request: { id: number; chars?: number }; reply: { text: string; truncated: boolean } };
   'datasets:inspect': { request: { path?: string; uploadId?: string; format?: DatasetFormat }; reply: InspectReply };
   'datasets:delete': { request: { id: number; force?: boolean }; reply: { deletedRuns: number[] } };
+  /** Renames a dataset (trimmed, 1 to MAX_DATASET_NAME_CHARS characters); its runs show the new name. */
+  'datasets:rename': { request: { id: number; name: string }; reply: Dataset };
   'runs:list': { request: Record<string, never>; reply: RunSummary[] };
   'runs:get': { request: { id: number }; reply: RunDetail };
   /**
@@ -163,6 +168,14 @@ export interface Api {
   'runs:estimate': { request: { datasetId: number; config?: RunConfigInput }; reply: RunEstimate };
   /** Continues a stopped, interrupted or finished run from its latest checkpoint. maxSteps is the run's new total. */
   'runs:resume': { request: { id: number; maxSteps?: number; skipMemoryCheck?: boolean }; reply: RunSummary };
+  /**
+   * A branch: a new run that continues from a checkpoint of run `id` (default: its latest) — the same model,
+   * weights, optimizer state and step — with the training settings in `config.train` changed (the model's
+   * cannot be). The new run's parentRunId and parentCheckpointId name where it came from; the parent is
+   * untouched. maxSteps: the new run's total (default: the parent's, or its step + the parent's maxSteps
+   * when the parent already reached it).
+   */
+  'runs:branch': { request: { id: number; checkpointId?: number; config?: { train?: Partial<RunConfigInput['train']> }; maxSteps?: number; skipMemoryCheck?: boolean }; reply: RunSummary };
   'runs:control': { request: { id: number; command: RunCommand; lr?: number }; reply: RunSummary };
   'runs:delete': { request: { id: number }; reply: { deleted: number } };
   'runs:metrics': { request: { ids: number[] }; reply: Record<number, MetricPoint[]> };

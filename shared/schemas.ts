@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CELL_TYPES, TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
 import { MAX_PATTERN_LENGTH } from './inspect.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS } from './formats.ts';
-import { MAX_INSPECT_CHARS, RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
+import { MAX_DATASET_NAME_CHARS, MAX_INSPECT_CHARS, RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
 const id = z.number().int().positive();
 const format = z.enum(DATASET_FORMATS);
@@ -26,6 +26,14 @@ const source = {
 const oneSource = { message: 'give a path or an uploadId (one of them)' };
 const hasOneSource = (r: { path?: string; uploadId?: string }) => (r.path === undefined) !== (r.uploadId === undefined);
 const empty = z.object({}).strict();
+/** A run's new total number of steps (resume, branch). */
+const totalSteps = TrainConfigSchema.shape.maxSteps.unwrap().unwrap();
+/** A dataset's name, trimmed: what import's `name` and `datasets:rename` accept. */
+const datasetName = z
+  .string()
+  .trim()
+  .min(1, 'the name is empty: give the dataset a name')
+  .max(MAX_DATASET_NAME_CHARS, `the name is too long: at most ${MAX_DATASET_NAME_CHARS} characters`);
 
 /** A text to inspect: at most MAX_INSPECT_CHARS characters. */
 const inspectedText = z
@@ -42,7 +50,7 @@ export const RequestSchemas = {
   'datasets:list': empty,
   'datasets:get': z.object({ id }).strict(),
   'datasets:import': z
-    .object({ ...source, name: z.string().trim().min(1).max(200).optional(), maxCharset: z.number().int().min(1).max(65_534).optional() })
+    .object({ ...source, name: datasetName.optional(), maxCharset: z.number().int().min(1).max(65_534).optional() })
     .strict()
     .refine(hasOneSource, oneSource),
   'datasets:inspect': z
@@ -51,11 +59,15 @@ export const RequestSchemas = {
     .refine(hasOneSource, oneSource),
   'datasets:preview': z.object({ id, chars: z.number().int().min(1).max(1_000_000).optional() }).strict(),
   'datasets:delete': z.object({ id, force: z.boolean().optional() }).strict(),
+  'datasets:rename': z.object({ id, name: datasetName }).strict(),
   'runs:list': empty,
   'runs:get': z.object({ id }).strict(),
   'runs:start': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional(), skipMemoryCheck: z.boolean().optional(), initFrom: id.optional() }).strict(),
   'runs:estimate': z.object({ datasetId: id, config: checkedByTheCore<RunConfigInput>().optional() }).strict(),
-  'runs:resume': z.object({ id, maxSteps: TrainConfigSchema.shape.maxSteps.unwrap().unwrap().optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
+  'runs:resume': z.object({ id, maxSteps: totalSteps.optional(), skipMemoryCheck: z.boolean().optional() }).strict(),
+  'runs:branch': z
+    .object({ id, checkpointId: id.optional(), config: checkedByTheCore<NonNullable<RequestOf<'runs:branch'>['config']>>().optional(), maxSteps: totalSteps.optional(), skipMemoryCheck: z.boolean().optional() })
+    .strict(),
   'runs:control': z
     .object({
       id,

@@ -24,7 +24,7 @@ export interface Dataset {
   sourcePath: string;
   /** SHA-256 of the stored UTF-8 text: importing the same text twice stores it once. */
   sha256: string;
-  /** Bytes of the stored UTF-8 text. */
+  /** Bytes of the stored UTF-8 text; for a labelled set, its original file's size (a folder per label: its files'). */
   bytes: number;
   /** Unicode code points. */
   chars: number;
@@ -95,8 +95,14 @@ export interface RunSummary {
   finishedAt: string | null;
   /** Seconds spent training, summed over every session of the run. */
   trainSeconds: number;
-  /** An imported run: the run its model was exported from, when that run is in this data folder. */
+  /**
+   * The run this one came from, when it is in this data folder: the run an imported model was exported
+   * from, the run a fine-tune started from, or the run a branch continues (runs:branch).
+   */
   parentRunId?: number | null;
+  /** A branch: the parent's checkpoint it continues from, and that checkpoint's step. */
+  parentCheckpointId?: number | null;
+  parentStep?: number | null;
 }
 
 export interface MetricPoint {

@@ -1,8 +1,5 @@
 // `rnn-studio compare`, `comparisons` and `timeline` (issue 12, items 5 and 6): cells compared at one
 // parameter budget, trained one after another in this terminal; and a run's samples step by step.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError, type ApiClient } from '../../shared/api.ts';
 import { CELL_TYPES, type CellType, type RunConfigInput } from '../../shared/config.ts';
@@ -10,6 +7,7 @@ import type { CompareReply, TimelineReply } from '../../shared/inspect.ts';
 import { isLive } from '../../shared/types.ts';
 import type { Studio } from '../core/studio.ts';
 import { formatNumber, table, type Output } from './output.ts';
+import { inBackground } from './background.ts';
 
 interface Wiring {
   open(): ApiClient & Studio;
@@ -107,41 +105,13 @@ export function addCompareCommands(program: Command, wiring: Wiring): void {
     });
 }
 
-/**
- * --no-wait: the same command, without --no-wait, in a detached process that drives the comparison after
- * this one has exited; this one waits only until that process has recorded it (or refused it).
- */
+/** --no-wait: the comparison is driven by a background process (background.ts); this one says what it started. */
 async function startInBackground(api: ApiClient & Studio, out: Output): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => a !== '--no-wait');
-  const logs = join(api.home, 'logs');
-  mkdirSync(logs, { recursive: true });
-  const log = join(logs, `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, '--json', '--home', api.home], { detached: true, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? 1));
-  child.unref();
-  const deadline = Date.now() + BACKGROUND_START_MS;
-  for (;;) {
-    const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const failure = lines.find((l) => typeof l.error === 'string');
-    if (failure) throw new ApiError((failure.code as ApiError['code']) ?? 'internal', failure.error as string);
-    const started = lines.find((l) => l.event === 'compare');
-    if (started) {
-      const reply = await api.invoke('comparisons:get', { id: started.comparisonId as number });
-      out.say(planText(reply));
-      out.result(reply as unknown as Record<string, unknown>, () => `Comparison ${reply.comparisonId} runs in the background (process ${child.pid}, output in ${log}). See it with: rnn-studio comparisons ${reply.comparisonId}`);
-      return;
-    }
-    if (exited !== null) throw new ApiError('internal', `the background comparison ended before it started (exit code ${exited}); see ${log}`);
-    if (Date.now() > deadline) throw new ApiError('internal', `the background comparison has not started after ${BACKGROUND_START_MS / 1000} s; see ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { line, pid, log } = await inBackground(api.home, 'compare', 'comparison', (l) => l.event === 'compare');
+  const reply = await api.invoke('comparisons:get', { id: line.comparisonId as number });
+  out.say(planText(reply));
+  out.result(reply as unknown as Record<string, unknown>, () => `Comparison ${reply.comparisonId} runs in the background (process ${pid}, output in ${log}). See it with: rnn-studio comparisons ${reply.comparisonId}`);
 }
-
-/** How long --no-wait waits for the background process to record the comparison. */
-const BACKGROUND_START_MS = 60_000;
 
 const modelName = (r: { cell: string; bidirectional: boolean }) => `${r.bidirectional ? 'bi-' : ''}${r.cell}`;
 

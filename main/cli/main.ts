@@ -1,7 +1,7 @@
 // The `rnn-studio` command line: the same API contract as the desktop app, spoken from a terminal.
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiError, type ApiClient } from '../../shared/api.ts';
+import { ApiError, type ApiClient, type RequestOf } from '../../shared/api.ts';
 import type { RunConfigInput, Task } from '../../shared/config.ts';
 import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field } from '../../shared/config-fields.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
@@ -13,8 +13,9 @@ import { DatabaseTooNewError } from '../db/index.ts';
 import { Studio } from '../core/studio.ts';
 import { resolveHome } from '../core/home.ts';
 import { Output } from './output.ts';
-import { printDatasets, printRuns, printShow } from './views.ts';
+import { branchedText, printDatasets, printRenamedDataset, printRuns, printShow } from './views.ts';
 import { watchRun } from './watch.ts';
+import { inBackground } from './background.ts';
 import { runDemo } from './demo.ts';
 import { serve } from './serve.ts';
 import { addCompareCommands } from './compare.ts';
@@ -91,8 +92,9 @@ interface SourceFlags {
 }
 const sourceOf = (o: SourceFlags) => ({ format: o.format, textColumn: o.textColumn, labelColumn: o.labelColumn, perLine: o.perLine, encoding: o.encoding });
 
-function addTrainOptions(cmd: Command): Command {
-  for (const { option } of TRAIN_OPTIONS) cmd.addOption(option);
+/** The training flags, but those in `except` (a command that says them its own way). */
+function addTrainOptions(cmd: Command, except: string[] = []): Command {
+  for (const { option } of TRAIN_OPTIONS) if (!except.includes(option.long!)) cmd.addOption(option);
   return cmd;
 }
 
@@ -185,6 +187,37 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (id: string, o: { maxSteps?: number; skipMemoryCheck?: boolean }) => {
       const api = open();
       const run = await api.invoke('runs:resume', { id: idArg('run id')(id), maxSteps: o.maxSteps, skipMemoryCheck: o.skipMemoryCheck });
+      return watchRun(api, run.id, out);
+    });
+
+  addTrainOptions(program.command('branch <run-id>'), ['--max-steps'])
+    .description("a new run from a stopped or finished run's checkpoint (its latest unless --checkpoint): the same model, weights, optimizer state and step, with the training flags given changed")
+    .option('--checkpoint <id>', 'a checkpoint id from `show`', idArg('checkpoint id'))
+    .option('--max-steps <n>', "the branch's total number of steps (default: the parent's, or as many again past the checkpoint when the parent had reached its own)", int('--max-steps'))
+    .option('--skip-memory-check', 'start even if the run looks too large for the memory available')
+    .option('--no-wait', 'return once the branch has started: a background process trains it (its output goes to logs/ in the data folder)')
+    .action(async (id: string, flags: TrainFlags) => {
+      const api = open();
+      const parentId = idArg('run id')(id);
+      if (flags.wait === false) {
+        const { line, pid, log } = await inBackground(api.home, 'branch', 'branch', (l) => l.event === 'branched');
+        out.result({ ...line, event: undefined, pid, log }, () => `${branchedText(line)}: it trains in the background (process ${pid}, output in ${log}). See it with: rnn-studio show ${line.runId}`);
+        return;
+      }
+      const { task, model, train } = configFromFlags(flags);
+      const { maxSteps, ...changes } = (train ?? {}) as Record<string, unknown>;
+      // Model flags and --task go to the core as given, for it to refuse by name: a branch keeps its parent's.
+      const config = { train: changes, ...(Object.keys(model ?? {}).length ? { model } : {}), ...(flags.task !== undefined ? { task } : {}) };
+      const run = await api.invoke('runs:branch', {
+        id: parentId,
+        checkpointId: flags.checkpoint as number | undefined,
+        config: config as RequestOf<'runs:branch'>['config'],
+        maxSteps: maxSteps as number | undefined,
+        skipMemoryCheck: flags.skipMemoryCheck === true || undefined,
+      });
+      const line = { event: 'branched', runId: run.id, parentRunId: run.parentRunId, parentCheckpointId: run.parentCheckpointId, parentStep: run.parentStep };
+      out.event(line);
+      out.say(`${branchedText(line)}.`);
       return watchRun(api, run.id, out);
     });
 
@@ -312,7 +345,14 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program.command('runs').description('list every run').action(async () => printRuns(await open().invoke('runs:list', {}), out));
-  program.command('datasets').description('list every dataset').action(async () => printDatasets(await open().invoke('datasets:list', {}), out));
+  const datasetsCommand = program
+    .command('datasets')
+    .description('list every dataset (datasets rename <id> <name>: rename one)')
+    .action(async () => printDatasets(await open().invoke('datasets:list', {}), out));
+  datasetsCommand
+    .command('rename <dataset-id> <name>')
+    .description('rename a dataset; its runs show the new name')
+    .action(async (id: string, name: string) => printRenamedDataset(await open().invoke('datasets:rename', { id: idArg('dataset id')(id), name }), out));
   program
     .command('show <run-id>')
     .description('a run: its config, loss curve, samples and checkpoints')

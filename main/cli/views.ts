@@ -9,22 +9,46 @@ export function printDatasets(datasets: Dataset[], out: Output): void {
     datasets.length === 0
       ? 'No datasets yet. Import one with: rnn-studio import <file-or-folder>'
       : table(
-          ['id', 'name', 'characters', 'bytes', 'charset', 'unknown', 'files', 'imported'],
-          datasets.map((d) => [d.id, d.name, d.chars.toLocaleString('en-US'), d.bytes.toLocaleString('en-US'), d.charsetSize, d.unknownChars, d.files, d.createdAt.slice(0, 16).replace('T', ' ')]),
+          ['id', 'name', 'kind', 'characters', 'bytes', 'charset', 'unknown', 'files', 'imported'],
+          datasets.map((d) => [d.id, d.name, d.kind, d.chars.toLocaleString('en-US'), d.bytes.toLocaleString('en-US'), d.charsetSize, d.unknownChars, d.files, d.createdAt.slice(0, 16).replace('T', ' ')]),
         ),
   );
 }
 
+export function printRenamedDataset(dataset: Dataset, out: Output): void {
+  out.result({ datasetId: dataset.id, name: dataset.name, dataset }, () => `Dataset ${dataset.id} is now "${dataset.name}".`);
+}
+
 const describeModel = (r: RunSummary) => `${r.config.model.cell} ${r.config.model.layers}×${r.config.model.units}`;
 
+type Lineage = Pick<RunSummary, 'parentRunId' | 'parentCheckpointId' | 'parentStep'>;
+
+/** Where a run came from, for the runs table: "← #3 @ step 400" (a branch), "← #3" (a fine-tune, an import), or ''. */
+function lineage(r: Lineage): string {
+  if (r.parentStep == null) return r.parentRunId == null ? '' : `← #${r.parentRunId}`;
+  return `← ${r.parentRunId == null ? 'deleted run' : `#${r.parentRunId}`} @ step ${r.parentStep}`;
+}
+
+/** The same in words: "from run 3 at step 400 (checkpoint #12)". */
+function origin(r: Lineage): string {
+  const run = r.parentRunId == null ? 'a deleted run' : `run ${r.parentRunId}`;
+  if (r.parentStep == null) return `from ${run}`;
+  return `from ${run} at step ${r.parentStep}${r.parentCheckpointId == null ? '' : ` (checkpoint #${r.parentCheckpointId})`}`;
+}
+
+/** "Run 5 branches from run 3 at step 400 (checkpoint #12)", from `branch`'s JSON line. */
+export const branchedText = (line: Record<string, unknown>) => `Run ${line.runId} branches ${origin(line as Lineage)}`;
+
 export function printRuns(runs: RunSummary[], out: Output): void {
+  const from = runs.some((r) => lineage(r) !== ''); // the lineage column only when a run has one
   out.result({ runs }, () =>
     runs.length === 0
       ? 'No runs yet. Train one with: rnn-studio train <dataset-id|file>'
       : table(
-          ['id', 'dataset', 'model', 'status', 'step', 'train loss', 'best val', 'backend', 'trained', 'created'],
+          ['id', ...(from ? ['from'] : []), 'dataset', 'model', 'status', 'step', 'train loss', 'best val', 'backend', 'trained', 'created'],
           runs.map((r) => [
             r.id,
+            ...(from ? [lineage(r)] : []),
             r.datasetName,
             describeModel(r),
             r.status,
@@ -52,7 +76,7 @@ export function lossChart(run: RunDetail, width = 70): string {
   const series = [thin(train, width)];
   if (val.length >= 2) series.push(thin(val, width));
   const chart = asciichart.plot(series, { height: 10, colors: [asciichart.default, asciichart.blue], format: (x: number) => x.toFixed(3).padStart(7) });
-  return `${chart}\n  loss by step, 0 → ${run.step}: train${val.length >= 2 ? ' and validation (blue)' : ''}`;
+  return `${chart}\n  loss by step, ${run.parentStep ?? 0} → ${run.step}: train${val.length >= 2 ? ' and validation (blue)' : ''}`;
 }
 
 export function printShow(run: RunDetail, out: Output): void {
@@ -61,6 +85,7 @@ export function printShow(run: RunDetail, out: Output): void {
     const t = run.config.train;
     const lines = [
       `Run ${run.id} — ${run.status}${run.error ? `: ${run.error}` : ''}`,
+      ...(lineage(run) ? [`  ${origin(run)}`] : []),
       `  dataset ${run.datasetId} "${run.datasetName}" · backend ${run.backend ?? '–'} · ${run.parameters?.toLocaleString('en-US') ?? '?'} parameters`,
       `  model: ${m.cell}, ${m.layers} layer(s) × ${m.units} units, embedding ${m.embedding}, dropout ${m.dropout}`,
       `  training: seq-len ${t.seqLen}, batch ${t.batch}, lr ${t.lr}, clip ${t.clip}, val-split ${t.valSplit}, seed ${t.seed}, ${t.maxSteps ?? `${t.epochs} epochs`}${t.maxSteps ? ' steps' : ''}`,

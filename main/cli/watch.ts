@@ -104,6 +104,8 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
         trainSeconds: run.trainSeconds,
         charsPerSec: avgCharsPerSec,
         parameters: run.parameters,
+        // A branch, a fine-tune: where it came from.
+        ...(run.parentRunId != null || run.parentStep != null ? { parentRunId: run.parentRunId, parentCheckpointId: run.parentCheckpointId ?? null, parentStep: run.parentStep ?? null } : {}),
         ...(run.task === 'classify' ? { valAccuracy: lastVal?.valAccuracy ?? null, valMacroF1: lastVal?.valMacroF1 ?? null } : {}),
       },
       () =>

@@ -15,6 +15,7 @@ import { guessFormat, inspectTable, labelledStats, readLabelled, type LabelledFo
 import { writeFileAtomic } from '../engine/storage/files.ts';
 import type { Store } from '../db/index.ts';
 import { homePaths } from './home.ts';
+import type { SourceOrigin } from './uploads.ts';
 
 export const DEFAULT_MAX_CHARSET = 2000;
 
@@ -112,10 +113,14 @@ export function inspectSource(source: string, asked: DatasetFormat | undefined):
   return { format, ...asInput(() => inspectTable(source, format)) };
 }
 
-/** Imports `source` (already resolved from a path or an upload). */
-export function importCorpus(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
+/**
+ * Imports `source` (already resolved from a path or an upload). `origin`: what the user knows it as, when
+ * not its path (an upload: their file's name).
+ */
+export function importCorpus(home: string, store: Store, source: string, req: ImportRequest, origin?: SourceOrigin): ImportReply {
   const format = formatOf(source, req.format);
-  return format === 'text' ? importText(home, store, source, req) : importLabelled(home, store, source, req, format);
+  const known = origin ?? { path: source, name: withoutDatasetExtension(basename(source)) };
+  return format === 'text' ? importText(home, store, source, req, known) : importLabelled(home, store, source, req, format, known);
 }
 
 interface Content {
@@ -123,6 +128,8 @@ interface Content {
   format: DatasetFormat;
   /** What is stored: the text's UTF-8, or the examples as JSONL. */
   stored: Buffer;
+  /** Its size as shown: the stored text's bytes, or a labelled set's original file (or files). */
+  bytes: number;
   /** Its characters, counted: the charset comes from them. */
   stats: CharStats;
   files: number;
@@ -133,13 +140,13 @@ interface Content {
   warnings: string[];
 }
 
-function importText(home: string, store: Store, source: string, req: ImportRequest): ImportReply {
+function importText(home: string, store: Store, source: string, req: ImportRequest, origin: SourceOrigin): ImportReply {
   const { bytes, files, encoding } = asInput(() => readCorpus(source, req.encoding));
   // Valid UTF-8 without NUL or CR by now: counted on the bytes, with no string as large as the text.
   // (Only text that still starts with a BOM, e.g. a file saved with two, takes the string path.)
   const stats = countUtf8(bytes) ?? countChars(bytes.toString('utf8'));
-  return recordDataset(home, store, source, req, {
-    kind: 'text', format: 'text', examples: null, labels: null, lengths: null, warnings: [], stored: bytes, stats, files, encoding,
+  return recordDataset(home, store, origin, req, {
+    kind: 'text', format: 'text', examples: null, labels: null, lengths: null, warnings: [], stored: bytes, bytes: bytes.length, stats, files, encoding,
   });
 }
 
@@ -151,15 +158,18 @@ function statSafe(path: string) {
   }
 }
 
-function importLabelled(home: string, store: Store, source: string, req: ImportRequest, format: LabelledFormat): ImportReply {
+function importLabelled(home: string, store: Store, source: string, req: ImportRequest, format: LabelledFormat, origin: SourceOrigin): ImportReply {
   const examples = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
   const stats = labelledStats(examples);
   const stored = examples.map((e) => `${JSON.stringify({ text: e.text, label: e.label })}\n`).join('');
   const files = format === 'folders' && !req.perLine ? examples.length : 1;
-  return recordDataset(home, store, source, req, {
+  // The stored JSONL is not what the user has: the size they recognise is their file's (a folder's: its files').
+  const originalBytes = format === 'folders' ? asInput(() => listFiles(source, (file) => relative(source, file)).bytes) : statSync(source).size;
+  return recordDataset(home, store, origin, req, {
     kind: 'labelled',
     format,
     stored: Buffer.from(stored, 'utf8'),
+    bytes: originalBytes,
     stats: countChars(examples.map((e) => e.text).join('')),
     files,
     encoding: req.encoding ?? 'utf-8',
@@ -171,7 +181,7 @@ function importLabelled(home: string, store: Store, source: string, req: ImportR
 }
 
 /** Stores content-addressed content and records the dataset; nothing is left behind if that fails. */
-function recordDataset(home: string, store: Store, source: string, req: ImportRequest, c: Content): ImportReply {
+function recordDataset(home: string, store: Store, origin: SourceOrigin, req: ImportRequest, c: Content): ImportReply {
   const maxCharset = req.maxCharset ?? DEFAULT_MAX_CHARSET;
   const { files, encoding } = c;
   const bytes = c.stored;
@@ -199,16 +209,16 @@ function recordDataset(home: string, store: Store, source: string, req: ImportRe
   if (wroteContent) writeFileAtomic(contentPath, bytes);
   try {
     const id = store.datasets.insert({
-      name: req.name ?? withoutDatasetExtension(basename(source)),
+      name: req.name ?? origin.name,
       kind: c.kind,
       format: c.format,
       examples: c.examples,
       labels: c.labels,
       lengths: c.lengths,
-      sourcePath: source,
+      sourcePath: origin.path,
       sha256,
       contentPath,
-      bytes: bytes.length,
+      bytes: c.bytes,
       chars,
       files,
       distinctChars: counts.length,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ApiError, type ApiEvents, type RunCommand } from '../../shared/api.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
-import type { RunStatus, RunSummary } from '../../shared/types.ts';
+import type { Dataset, RunStatus, RunSummary } from '../../shared/types.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
 import { OWNER_HEARTBEAT_MS, type Owner } from '../db/owners.ts';
@@ -40,6 +40,33 @@ export interface FineTuning {
   labels: string[] | null;
   parentRunId: number;
   notes: string[];
+}
+
+/** The dataset a run would train on, refused when there is none or it holds no text. */
+export function datasetToTrainOn(store: Store, datasetId: number): Dataset {
+  const dataset = store.datasets.get(datasetId);
+  if (!dataset) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+  if (dataset.chars === 0) throw new ApiError('bad-input', `dataset ${datasetId} holds no text (it stands in for an imported model's corpus): train on another dataset`);
+  return dataset;
+}
+
+/** Refuses a config the dataset cannot serve: the other task's data, or too little text for one window. */
+export function assertServes(dataset: Dataset, config: RunConfig): void {
+  const datasetId = dataset.id;
+  if (config.task === 'generate' && dataset.kind === 'labelled') {
+    throw new ApiError('bad-input', `dataset ${datasetId} holds labelled examples: it trains classifiers (--task classify)`);
+  }
+  if (config.task === 'classify' && dataset.kind === 'text') {
+    throw new ApiError('bad-input', `dataset ${datasetId} is a text corpus without labels: it trains generators; import a CSV, TSV, JSONL or folder per label to train a classifier`);
+  }
+  const t = config.train;
+  const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
+  if (config.task === 'generate' && trainChars < t.seqLen + 1) {
+    throw new ApiError(
+      'bad-input',
+      `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
+    );
+  }
 }
 
 /** How often a training process looks for stop requests from other processes (`rnn-studio stop`). */
@@ -121,27 +148,12 @@ export class RunManager {
   }
 
   start(datasetId: number, input: RunConfigInput | undefined, init: FineTuning | null = null): RunSummary {
-    const dataset = this.store.datasets.get(datasetId);
-    if (!dataset) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
-    if (dataset.chars === 0) throw new ApiError('bad-input', `dataset ${datasetId} holds no text (it stands in for an imported model's corpus): train on another dataset`);
+    const dataset = datasetToTrainOn(this.store, datasetId);
     const parsed = RunConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const config: RunConfig = parsed.data;
-    if (config.task === 'generate' && dataset.kind === 'labelled') {
-      throw new ApiError('bad-input', `dataset ${datasetId} holds labelled examples: it trains classifiers (--task classify)`);
-    }
-    if (config.task === 'classify' && dataset.kind === 'text') {
-      throw new ApiError('bad-input', `dataset ${datasetId} is a text corpus without labels: it trains generators; import a CSV, TSV, JSONL or folder per label to train a classifier`);
-    }
+    assertServes(dataset, config);
     config.train.seed ??= randomSeed();
-    const t = config.train;
-    const trainChars = dataset.chars - Math.floor(dataset.chars * t.valSplit);
-    if (config.task === 'generate' && trainChars < t.seqLen + 1) {
-      throw new ApiError(
-        'bad-input',
-        `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
-      );
-    }
     const id = this.store.runs.insert(datasetId, config, this.owner, init?.parentRunId ?? null);
     this.launch(id, config, null, null, init);
     return this.require(id);

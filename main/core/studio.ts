@@ -26,11 +26,12 @@ import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from '.
 import { readLabelled } from '../engine/corpus/labelled.ts';
 import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
+import { makeBranch, planBranch } from './branch.ts';
 import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
 import { Comparisons } from './compare.ts';
 import { timeline } from './timeline.ts';
-import { UploadArea } from './uploads.ts';
+import { UploadArea, type SourceOrigin } from './uploads.ts';
 import { SAMPLE_CORPUS } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 import { importModel } from './model-import.ts';
@@ -93,6 +94,7 @@ function sweepLeftovers(home: string): void {
     }
   };
   sweepTempFiles(paths.datasets);
+  sweepTempFiles(paths.runs); // a branch's copy of a checkpoint, before it is the branch's
   each(paths.runs, (run) => sweepTempFiles(paths.runCheckpoints(Number(run))));
   each(join(home, 'uploads'), (name) => {
     const dir = join(home, 'uploads', name);
@@ -159,7 +161,7 @@ export class Studio implements ApiClient {
       'datasets:get': ({ id }) => dataset(id),
       'datasets:import': (req) => {
         try {
-          return importCorpus(this.home, store, this.sourcePath(req.path, req.uploadId), req);
+          return this.withSource(req.path, req.uploadId, (source, origin) => importCorpus(this.home, store, source, req, origin));
         } finally {
           if (req.uploadId) this.uploads.remove(req.uploadId);
         }
@@ -180,8 +182,12 @@ export class Studio implements ApiClient {
         if (store.datasets.countWithContent(contentPath) === 0) rmSync(contentPath, { force: true });
         return { deletedRuns: runIds };
       },
+      'datasets:rename': ({ id, name }) => {
+        if (!store.datasets.rename(id, name)) throw new ApiError('not-found', `there is no dataset ${id}`);
+        return store.datasets.get(id)!;
+      },
       'runs:list': () => store.runs.list(),
-      'datasets:inspect': ({ path, uploadId, format }) => inspectSource(this.sourcePath(path, uploadId), format),
+      'datasets:inspect': ({ path, uploadId, format }) => this.withSource(path, uploadId, (source) => inspectSource(source, format)),
       'runs:get': ({ id }) => {
         const summary = run(id);
         return {
@@ -225,6 +231,11 @@ export class Studio implements ApiClient {
         if (resumed && !skipMemoryCheck) this.checkMemory(resumed.datasetId, resumed.config);
         return this.runs.resume(id, maxSteps);
       },
+      'runs:branch': (req) => {
+        const plan = planBranch(store, (id) => this.runs.isActive(id), req);
+        if (!req.skipMemoryCheck) this.checkMemory(plan.parent.datasetId, plan.config);
+        return this.runs.resume(makeBranch(this.home, store, plan), undefined);
+      },
       'runs:control': ({ id, command, lr }) => this.runs.control(id, command, lr),
       'runs:delete': ({ id }) => {
         run(id);
@@ -257,6 +268,11 @@ export class Studio implements ApiClient {
   /** A request's file: a path on this machine, or what a browser uploaded. */
   private sourcePath(path: string | undefined, uploadId: string | undefined): string {
     return uploadId !== undefined ? this.uploads.importPath(uploadId) : resolve(path!);
+  }
+
+  /** Runs `fn` on a request's file; an upload is known by the user's file names, in its refusals too. */
+  private withSource<T>(path: string | undefined, uploadId: string | undefined, fn: (source: string, origin?: SourceOrigin) => T): T {
+    return uploadId !== undefined ? this.uploads.use(uploadId, fn) : fn(resolve(path!));
   }
 
   private deleteRun(id: number): void {

@@ -2,8 +2,20 @@
 // (the importer copies the text into the data home, then the upload folder is removed).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import { ApiError } from '../../shared/api.ts';
+import { withoutDatasetExtension } from '../../shared/formats.ts';
+
+/** What the user knows an imported source as: their file's name, never the upload area's path. */
+export interface SourceOrigin {
+  /** Recorded as the dataset's sourcePath: a path, or the name(s) of the uploaded file(s). */
+  path: string;
+  /** The dataset's name unless one is given. */
+  name: string;
+}
+
+/** Uploaded entries a dataset's sourcePath lists before "and N more". */
+const LISTED_ENTRIES = 3;
 
 export class UploadArea {
   constructor(private readonly root: string) {}
@@ -29,16 +41,51 @@ export class UploadArea {
     return join(this.root, id);
   }
 
-  /** What to import: the single file of a one-file upload, else the folder. */
+  /** What to import: the single file (or folder) of a one-entry upload, else the upload's folder. */
   importPath(id: string): string {
     const dir = this.folder(id);
+    const entries = this.entries(id);
+    return entries.length === 1 ? join(dir, entries[0]) : dir;
+  }
+
+  /** How the user knows an upload: "novel.txt", "poems", or "a.txt, b.txt, c.txt and 2 more". */
+  origin(id: string): SourceOrigin {
+    const entries = this.entries(id);
+    const more = entries.length - LISTED_ENTRIES;
+    const first = withoutDatasetExtension(entries[0]);
+    return {
+      path: more > 0 ? `${entries.slice(0, LISTED_ENTRIES).join(', ')} and ${more} more` : entries.join(', '),
+      name: entries.length > 1 ? `${first} and ${entries.length - 1} more` : first,
+    };
+  }
+
+  /**
+   * Runs `fn` (synchronous) on an upload's import path and origin. Its refusals name the user's files
+   * ("novel.txt: …"), not where the upload area keeps them.
+   */
+  use<T>(id: string, fn: (path: string, origin: SourceOrigin) => T): T {
+    const folder = this.folder(id);
+    const origin = this.origin(id);
+    try {
+      return fn(this.importPath(id), origin);
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.message.includes(id)) throw err;
+      // A file inside the upload, the upload itself, and a file named relative to it (a folder's refusals).
+      const message = err.message.replaceAll(folder + sep, '').replaceAll(folder, origin.path).replaceAll(id + sep, '');
+      throw new ApiError(err.code, message);
+    }
+  }
+
+  /** The upload's top-level files and folders, sorted (as the importer reads them). */
+  private entries(id: string): string[] {
     let entries: string[];
     try {
-      entries = readdirSync(dir);
+      entries = readdirSync(this.folder(id));
     } catch {
       throw new ApiError('not-found', `upload ${id} does not exist (was it imported already?)`);
     }
-    return entries.length === 1 ? join(dir, entries[0]) : dir;
+    if (entries.length === 0) throw new ApiError('bad-input', `upload ${id} holds no files`);
+    return entries.sort((a, b) => a.localeCompare(b));
   }
 
   remove(id: string): void {

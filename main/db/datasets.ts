@@ -124,6 +124,11 @@ export class DatasetTable {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM datasets WHERE content_path = ?').get(toStored(this.home, contentPath)) as { n: number }).n;
   }
 
+  /** False when there is no such dataset. */
+  rename(id: number, name: string): boolean {
+    return this.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id).changes > 0;
+  }
+
   delete(id: number): void {
     this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
   }

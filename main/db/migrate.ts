@@ -7,9 +7,10 @@ import { up as v2 } from './migrations/002-classifiers.ts';
 import { up as v3 } from './migrations/003-owners-and-relative-paths.ts';
 import { up as v4 } from './migrations/004-imported-models.ts';
 import { up as v5 } from './migrations/005-comparisons.ts';
+import { up as v6 } from './migrations/006-branches.ts';
 
 /** One per schema version; `file` is the database's path (its folder is the data folder). */
-const MIGRATIONS: Array<(db: Database, file: string) => void> = [v1, v2, v3, v4, v5];
+const MIGRATIONS: Array<(db: Database, file: string) => void> = [v1, v2, v3, v4, v5, v6];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class DatabaseTooNewError extends Error {

@@ -29,6 +29,8 @@ interface Row {
   updated_at: string;
   finished_at: string | null;
   parent_run_id: number | null;
+  parent_checkpoint_id: number | null;
+  parent_step: number | null;
 }
 
 /** A run is live while the process that trains it is; a dead owner means the run was interrupted. */
@@ -55,6 +57,8 @@ function toRun(r: Row): RunSummary {
     finishedAt: r.finished_at,
     trainSeconds: r.train_seconds,
     parentRunId: r.parent_run_id,
+    parentCheckpointId: r.parent_checkpoint_id,
+    parentStep: r.parent_step,
   };
 }
 
@@ -67,6 +71,19 @@ export interface RunProgress {
   lastTrainLoss?: number | null;
   bestValLoss?: number | null;
   trainSeconds?: number;
+}
+
+/** Where a branch starts: its parent's run and checkpoint, and what that checkpoint holds. */
+export interface BranchStart {
+  parentRunId: number;
+  parentCheckpointId: number;
+  step: number;
+  epoch: number;
+  /** The branch's total steps; null: its epochs decide. */
+  totalSteps: number | null;
+  lastTrainLoss: number | null;
+  parameters: number | null;
+  trainSeconds: number;
 }
 
 /** The process holding a run that another wanted. */
@@ -100,6 +117,23 @@ export class RunTable {
          VALUES (?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)`,
       )
       .run(datasetId, config.task, JSON.stringify(config), r.step, r.parameters, r.parentRunId, now, now, now);
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * A branch: a new run that starts where its parent's checkpoint stands (its step, epoch, losses and
+   * training time), owned by no process and stopped there until it is trained (`resume` takes it).
+   */
+  insertBranch(datasetId: number, config: RunConfig, b: BranchStart): number {
+    const now = new Date().toISOString();
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (dataset_id, task, config, status, step, total_steps, epoch, last_train_loss, parameters, train_seconds,
+           parent_run_id, parent_checkpoint_id, parent_step, created_at, updated_at, finished_at)
+         VALUES (@datasetId, @task, @config, 'stopped', @step, @totalSteps, @epoch, @lastTrainLoss, @parameters, @trainSeconds,
+           @parentRunId, @parentCheckpointId, @step, @now, @now, @now)`,
+      )
+      .run({ ...b, datasetId, task: config.task, config: JSON.stringify(config), now });
     return Number(info.lastInsertRowid);
   }
 

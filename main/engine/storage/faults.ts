@@ -13,6 +13,8 @@ export const FAULT_POINTS = [
   'checkpoint:after-prune-rows', // older rows deleted, their files not yet
   'checkpoint:after-prune', // older files deleted
   'dataset:write', // an imported corpus is being written
+  'branch:staged', // a branch's copy of its parent's checkpoint is written beside the runs, not yet its own
+  'branch:moved', // the copy is in the new run's folder, the run not yet recorded
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

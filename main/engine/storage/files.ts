@@ -30,8 +30,13 @@ export function writeFileAtomic(path: string, data: Uint8Array, kind: 'checkpoin
     throw err;
   }
   if (kind === 'checkpoint') faultPoint('checkpoint:after-rename');
+  syncFolder(dirname(path));
+}
+
+/** Makes the latest changes to the entries of `dir` (a file renamed in, a folder made) survive a power cut. */
+export function syncFolder(dir: string): void {
   try {
-    const dirFd = openSync(dirname(path), 'r');
+    const dirFd = openSync(dir, 'r');
     try {
       fsyncSync(dirFd);
     } finally {
