@@ -2,6 +2,7 @@
 // implements exactly this: `noun:verb` channels with a request and a reply, plus pushed events.
 // Requests are validated against shared/schemas.ts at the edge, whatever the transport.
 import type { RunConfigInput, SampleParamsInput } from './config.ts';
+import type { EngineFacts } from './engine.ts';
 import type { DatasetFormat, ExportFormat } from './formats.ts';
 import type { ProgressEvent } from './worker-protocol.ts';
 import type {
@@ -31,9 +32,16 @@ export interface AppInfo {
   kernels: string | null;
   /** Said beside the backend: how to train faster, or what already makes it fast. */
   backendHint: string;
-  /** The bundled sample corpus, offered on first launch. */
-  sampleCorpus: { path: string; name: string };
+  /** What the engine runs on, for describeEngine (shared/engine.ts): "fast engine · 2 cores". */
+  engine: EngineFacts;
+  /** The bundled sample corpus (text, for generators), offered on first launch. */
+  sampleCorpus: BundledDataset;
+  /** The bundled first names labelled female/male (a CSV, for classifiers), offered on first launch too. */
+  sampleNames: BundledDataset;
 }
+
+/** A file that ships with the studio, as `datasets:import` takes it (a table names its columns). */
+export type BundledDataset = Required<Pick<ImportRequest, 'path' | 'name'>> & Pick<ImportRequest, 'format' | 'textColumn' | 'labelColumn'>;
 
 export interface ImportRequest {
   /** A .txt file or a folder of text files on the machine running the core… */
@@ -90,6 +98,16 @@ export interface ClassifyReply {
   results: Array<{ text: string; label: string; probabilities: number[]; unknownChars: number }>;
   /** Training step of the checkpoint used. */
   step: number;
+}
+
+/**
+ * A text is "mostly unseen" when more than this share of its characters are unknown to the classifier:
+ * the answer then says little about the text, and front ends warn so plainly.
+ */
+export const MOSTLY_UNSEEN_SHARE = 0.5;
+
+export function isMostlyUnseen(result: Pick<ClassifyReply['results'][number], 'text' | 'unknownChars'>): boolean {
+  return result.unknownChars > MOSTLY_UNSEEN_SHARE * [...result.text].length;
 }
 
 export interface ImportReply {
@@ -255,7 +273,11 @@ export type RequestOf<C extends Channel> = Api[C]['request'];
 export type ReplyOf<C extends Channel> = Api[C]['reply'];
 
 export interface ApiEvents {
-  'run:ready': { runId: number; backend: BackendName; parameters: number; totalSteps: number; startStep: number; notes: string[] };
+  /**
+   * notes: anything the user should know, the engine's details included; engineNotes: those of them that
+   * only describe the engine (the CLI prints them with --verbose, after describeEngine(engine)'s words).
+   */
+  'run:ready': { runId: number; backend: BackendName; parameters: number; totalSteps: number; startStep: number; notes: string[]; engine: EngineFacts; engineNotes: string[] };
   'run:progress': { runId: number } & Omit<ProgressEvent, 'type'>;
   'run:metrics': { runId: number; point: MetricPoint };
   'run:sample': { runId: number; sample: SampleRecord };

@@ -1,5 +1,6 @@
 // The typed protocol between the core and an engine worker thread. Training never runs on the caller's
 // event loop: the core posts commands, the worker answers with events.
+import type { EngineFacts } from './engine.ts';
 import type { RunConfig, SampleParams } from './config.ts';
 import type { BackendName, CheckpointReason, EvaluationRecord, SurpriseChar } from './types.ts';
 import type { ConnectivityReply, GradientFlowReply, UnitRef, UnitsReply } from './inspect.ts';
@@ -175,6 +176,9 @@ export type WorkerEvent =
       skipped: Array<{ path: string; reason: string }>;
       /** Anything the user should know (e.g. a fallback backend, a damaged checkpoint passed over). */
       notes: string[];
+      /** What the engine runs on, and those notes that only describe it. */
+      engine: EngineFacts;
+      engineNotes: string[];
     }
   | ProgressEvent
   | MetricsEvent

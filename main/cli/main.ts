@@ -54,6 +54,7 @@ const STOP_WAIT_MS = 120_000;
 interface Globals {
   home?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 /** `--unit 1:17`: layer 1, unit 17. */
@@ -117,13 +118,14 @@ const paramsFromFlags = (flags: Record<string, unknown>) => Object.fromEntries(S
 
 export async function main(argv: string[]): Promise<number> {
   let studio: Studio | null = null;
-  let out = new Output(argv.includes('--json'));
+  let out = new Output(argv.includes('--json'), argv.includes('--verbose'));
   /** Whether commander itself printed the usage error it throws (a parse error), or it came from an action. */
   let commanderPrinted = false;
   const program = new Command('rnn-studio')
     .description('Train character-level recurrent networks on your own text.')
     .option('--home <dir>', 'data folder (default: RNN_STUDIO_HOME or the per-user app-data folder)')
     .option('--json', 'print one JSON object per line')
+    .option('--verbose', 'say what the engine runs on in detail (backends tried, kernels, threads)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -136,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const open = (): ApiClient & Studio => {
     const g = program.opts<Globals>();
-    out = new Output(Boolean(g.json));
+    out = new Output(Boolean(g.json), Boolean(g.verbose));
     studio ??= Studio.open(resolveHome(g.home), { ownerLabel: `rnn-studio ${program.args[0] ?? ''}`.trim() });
     return studio;
   };

@@ -5,7 +5,11 @@ import cliProgress from 'cli-progress';
 export class Output {
   private bar: cliProgress.SingleBar | null = null;
 
-  constructor(readonly json: boolean) {}
+  /** verbose: print the engine's technical details too (--verbose). */
+  constructor(
+    readonly json: boolean,
+    readonly verbose = false,
+  ) {}
 
   /** A JSON line in --json mode; nothing otherwise. */
   event(obj: Record<string, unknown>): void {

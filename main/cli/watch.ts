@@ -2,6 +2,7 @@
 // are recorded, Ctrl-C to stop with a checkpoint, and p / c / s keys on a terminal.
 import { ApiError, type ApiClient } from '../../shared/api.ts';
 import { isLive, type RunStatus } from '../../shared/types.ts';
+import { describeEngine } from '../../shared/engine.ts';
 import { formatDuration, formatNumber, type Output } from './output.ts';
 
 export async function watchRun(api: ApiClient, runId: number, out: Output): Promise<void> {
@@ -15,8 +16,10 @@ export async function watchRun(api: ApiClient, runId: number, out: Output): Prom
       api.on('run:ready', (e) => {
         if (e.runId !== runId) return;
         out.event({ event: 'ready', ...e });
-        out.say(`Run ${runId} on the ${e.backend} backend: ${e.parameters.toLocaleString('en-US')} parameters, ${e.startStep > 0 ? `resuming at step ${e.startStep} of ` : ''}${e.totalSteps} steps.`);
-        for (const note of e.notes) out.say(`  (${note})`);
+        const engine = describeEngine(e.engine, e.backend);
+        out.say(`Run ${runId} on the ${engine.label}: ${e.parameters.toLocaleString('en-US')} parameters, ${e.startStep > 0 ? `resuming at step ${e.startStep} of ` : ''}${e.totalSteps} steps.`);
+        // The engine's details only with --verbose; anything else the user should know, always.
+        for (const note of out.verbose ? [engine.details, ...e.notes] : e.notes.filter((n) => !e.engineNotes.includes(n))) out.say(`  (${note})`);
         if (process.stdin.isTTY && !out.json) out.say('  Keys: p pause/resume · c checkpoint now · s stop (Ctrl-C also stops, with a checkpoint)');
       }),
       api.on('run:progress', (e) => {

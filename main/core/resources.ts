@@ -1,7 +1,20 @@
-// Files that ship with RNN Studio.
+// Files that ship with RNN Studio, as `datasets:import` takes them (the first launch offers both).
 import { fileURLToPath } from 'node:url';
+import type { BundledDataset } from '../../shared/api.ts';
 
+const corpus = (file: string) => fileURLToPath(new URL(`../../resources/corpora/${file}`, import.meta.url));
+
+/** A text corpus for generators. */
 export const SAMPLE_CORPUS = {
-  path: fileURLToPath(new URL('../../resources/corpora/state-of-the-union.txt', import.meta.url)),
+  path: corpus('state-of-the-union.txt'),
   name: 'State of the Union (sample)',
-};
+} satisfies BundledDataset;
+
+/** A labelled table for classifiers: first names and their gender (resources/corpora/README.md). */
+export const SAMPLE_NAMES = {
+  path: corpus('first-names.csv'),
+  name: 'Names → female/male (sample)',
+  format: 'csv',
+  textColumn: 'text',
+  labelColumn: 'label',
+} satisfies BundledDataset;

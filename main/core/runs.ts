@@ -344,7 +344,7 @@ export class RunManager {
       case 'ready':
         if (e.resumedFrom !== null) this.rewind(id, e.startStep, e.skipped.map((s) => s.path));
         store.runs.markRunning(id, e.backend, e.parameters, e.totalSteps, config);
-        this.emit('run:ready', { runId: id, backend: e.backend, parameters: e.parameters, totalSteps: e.totalSteps, startStep: e.startStep, notes: [...(this.active.get(id)?.notes ?? []), ...e.notes] });
+        this.emit('run:ready', { runId: id, backend: e.backend, parameters: e.parameters, totalSteps: e.totalSteps, startStep: e.startStep, notes: [...(this.active.get(id)?.notes ?? []), ...e.notes], engine: e.engine, engineNotes: e.engineNotes });
         this.emit('run:status', { runId: id, status: 'running', error: null });
         break;
       case 'progress': {

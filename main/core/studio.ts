@@ -32,7 +32,7 @@ import { EngineJobs } from './jobs.ts';
 import { Comparisons } from './compare.ts';
 import { timeline } from './timeline.ts';
 import { UploadArea, type SourceOrigin } from './uploads.ts';
-import { SAMPLE_CORPUS } from './resources.ts';
+import { SAMPLE_CORPUS, SAMPLE_NAMES } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 import { importModel } from './model-import.ts';
 
@@ -154,8 +154,10 @@ export class Studio implements ApiClient {
         schemaVersion: SCHEMA_VERSION,
         backend: this.backend,
         kernels: kernels.kernels ? kernels.note : null,
+        engine: { kernels: kernels.kernels?.info().kernels ?? null, threads: kernels.threads },
         backendHint: kernels.kernels ? `heavy arithmetic on ${kernels.note}` : `${kernels.note}. ${FASTER_BACKEND_HINT}`,
         sampleCorpus: SAMPLE_CORPUS,
+        sampleNames: SAMPLE_NAMES,
       }),
       'datasets:list': () => store.datasets.list(),
       'datasets:get': ({ id }) => dataset(id),
@@ -210,12 +212,15 @@ export class Studio implements ApiClient {
       'comparisons:list': () => this.comparisons.list(),
       'runs:timeline': (req) => timeline(store, this.jobs, req),
       'runs:evaluate': async (req) => {
-        const source = this.sourcePath(req.path, req.uploadId);
         try {
-          const format = formatOf(source, req.format);
-          if (format === 'text') throw new ApiError('bad-input', `${source}: evaluating needs labelled examples (CSV, TSV, JSONL, or a folder per label with --format folders)`);
-          const examples = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
-          return await this.jobs.evaluate(req.runId, req.checkpointId, source, examples);
+          // An upload is named (in refusals and the stored evaluation) by the user's file, not the upload area.
+          const { named, examples } = this.withSource(req.path, req.uploadId, (source, origin) => {
+            const format = formatOf(source, req.format);
+            if (format === 'text') throw new ApiError('bad-input', `${source}: evaluating needs labelled examples (CSV, TSV, JSONL, or a folder per label with --format folders)`);
+            const read = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
+            return { named: origin?.path ?? source, examples: read };
+          });
+          return await this.jobs.evaluate(req.runId, req.checkpointId, named, examples);
         } finally {
           if (req.uploadId) this.uploads.remove(req.uploadId);
         }
@@ -263,11 +268,6 @@ export class Studio implements ApiClient {
         throw new ApiError('conflict', 'file dialogs exist only in the desktop app: drop the files here or choose them with the file picker');
       },
     };
-  }
-
-  /** A request's file: a path on this machine, or what a browser uploaded. */
-  private sourcePath(path: string | undefined, uploadId: string | undefined): string {
-    return uploadId !== undefined ? this.uploads.importPath(uploadId) : resolve(path!);
   }
 
   /** Runs `fn` on a request's file; an upload is known by the user's file names, in its refusals too. */

@@ -2,6 +2,7 @@
 // as the core commands. Everything heavy happens here, never on the event loop of the process that owns
 // the UI or the CLI.
 import { parentPort } from 'node:worker_threads';
+import type { EngineFacts } from '../../shared/engine.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,12 @@ function makeTrainer(
   );
 }
 
+/** What a run's arithmetic runs on, for describeEngine (shared/engine.ts). */
+function engineFacts(ops: EngineOps): EngineFacts {
+  const { kernels, threads } = nativeStatus();
+  return { kernels: ops.kind === 'native' && kernels ? kernels.info().kernels : null, threads };
+}
+
 /** For the user: what the heavy arithmetic of a run runs on. */
 function opsNote(ops: EngineOps): string {
   const { note } = nativeStatus();
@@ -100,6 +107,8 @@ async function train(cmd: StartTraining): Promise<void> {
       resumedFrom: loaded?.path ?? null,
       skipped: loaded?.skipped ?? [],
       notes: [...fellBack, ...backend.notes, opsNote(trainer.task.ops)],
+      engine: engineFacts(trainer.task.ops),
+      engineNotes: [...backend.notes, opsNote(trainer.task.ops)],
     });
     const reason = await trainer.run(ctl);
     const { trainLoss, valLoss } = trainer.finalLosses;
