@@ -1,5 +1,5 @@
 // How the CLI shows a classifier's answers and evaluations.
-import type { ClassifyReply } from '../../shared/api.ts';
+import { isMostlyUnseen, type ClassifyReply } from '../../shared/api.ts';
 import type { EvaluationRecord } from '../../shared/types.ts';
 import { table, type Output } from './output.ts';
 
@@ -11,9 +11,9 @@ const quote = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(
 export function unknownCharsWarning(r: ClassifyReply['results'][number]): string | null {
   if (!r.unknownChars) return null;
   const chars = [...r.text].length;
-  return r.unknownChars >= chars
-    ? `none of the characters of ${quote(r.text)} is known to this classifier: its answer says nothing about the text`
-    : `${r.unknownChars} of the ${chars} characters of ${quote(r.text)} are unknown to this classifier and were ignored`;
+  if (r.unknownChars >= chars) return `none of the characters of ${quote(r.text)} is known to this classifier: its answer says nothing about the text`;
+  if (isMostlyUnseen(r)) return `most of ${quote(r.text)} is unseen: ${r.unknownChars} of its ${chars} characters are unknown to this classifier and were ignored, so the answer rests on the few it knows`;
+  return `${r.unknownChars} of the ${chars} characters of ${quote(r.text)} are unknown to this classifier and were ignored`;
 }
 
 export function printClassify(reply: ClassifyReply, out: Output): void {

@@ -226,6 +226,8 @@ test('sample prints nothing of a prime it refuses; classify says when it cannot 
     assert.match(unseen.stderr, /warning: none of the characters/);
     const partly = await cli(['classify', runId, 'Anna☃'], home.path);
     assert.match(partly.stderr, /1 of the 5 characters .* unknown to this classifier and were ignored/);
+    const mostly = await cli(['classify', runId, 'A☃☃☃'], home.path); // more than half unseen: said plainly
+    assert.match(mostly.stderr, /most of "A☃☃☃" is unseen: 3 of its 4 characters are unknown/);
     const known = await cli(['classify', runId, 'Anna', '--json'], home.path);
     assert.equal(known.lines[0].unknownChars, 0);
     assert.equal(known.lines[0].warning, undefined);
