@@ -138,13 +138,36 @@ export const fieldAt = (path: string): Field | undefined => byPath.get(path.repl
 /** Its help, with its limits where the table asks for them. */
 export const helpOf = (f: Field): string => (f.sayLimits ? `${f.help}, ${f.min}–${f.max}` : f.help);
 
+/** Options of requests that are not run-config fields or sampling parameters, as people meet them. */
+const OPTION_WORDS: Record<string, Pick<Words, 'flag' | 'label'>> = {
+  maxSteps: CONFIG_WORDS['train.maxSteps'],
+  maxCharset: { flag: '--max-charset', label: 'Charset cap' },
+  skipMemoryCheck: { flag: '--skip-memory-check', label: 'Start anyway' },
+  force: { flag: '--force', label: 'Delete its runs too' },
+  home: { flag: '--home', label: 'Data folder' },
+  format: { flag: '--format', label: 'Format' },
+  initFrom: { flag: '--init-from', label: 'Fine-tune from' },
+};
+
+/** How people know a setting: its flag (the CLI) and its label (the studio), by config path or request option. */
+export const wordsAt = (path: string): Pick<Words, 'flag' | 'label'> | undefined => fieldAt(path) ?? OPTION_WORDS[path.replace(/^(config|params)\./, '')];
+
 /**
- * A validation message ("model.units: Too big: …; train.lr: …") with each field's path replaced by what the
- * reader knows it as: `nameOf(path)` — a flag for the CLI, a label for the studio — where it has one.
+ * A setting named inside a core message ("use a smaller {train.seqLen}"): each front end puts the name
+ * its reader knows there (nameFields), so a desktop user never reads a command-line flag.
  */
-export function nameFields(message: string, nameOf: (path: string) => string | undefined): string {
-  return message.replace(/(?:^|(?<=; )|(?<=: ))([A-Za-z.]+): /g, (whole, path: string) => {
-    const name = nameOf(path);
-    return name ? `${name}: ` : whole;
-  });
+export const setting = (path: string): string => `{${path}}`;
+
+/**
+ * A message with each setting named as its reader knows it: `nameOf(path, inline)` — a flag for the CLI,
+ * a label for the studio — for a field's path leading a validation message ("model.units: must be …;
+ * train.lr: …"), and for a {path} the core wrote inside a sentence (setting(), inline).
+ */
+export function nameFields(message: string, nameOf: (path: string, inline: boolean) => string | undefined): string {
+  return message
+    .replace(/(?:^|(?<=; )|(?<=: ))([A-Za-z.]+): /g, (whole, path: string) => {
+      const name = nameOf(path, false);
+      return name ? `${name}: ` : whole;
+    })
+    .replace(/\{([A-Za-z.]+)\}/g, (whole, path: string) => nameOf(path, true) ?? whole);
 }

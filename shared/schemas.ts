@@ -147,12 +147,51 @@ type UnsharedFields<C extends Channel> =
 type NoneUnshared<T extends Record<Channel, never>> = T;
 type RequestSchemasMatchTheApi = NoneUnshared<{ [C in Channel]: UnsharedFields<C> }>;
 
-/** "units: Too big: expected number to be <=4096" — one line per problem, naming the field. */
+/**
+ * "model.units: must be at most 4096; train.lr: must be more than 0" — one part per problem, naming the
+ * field by its path (each front end then names it as its reader knows it: config-fields.ts' nameFields),
+ * in plain words rather than the validator's ("Too big: expected number to be <=4096").
+ */
 export function describeZodError(error: z.ZodError, prefix = ''): string {
   return error.issues
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return path ? `${path}: ${issue.message}` : issue.message;
+      const words = plainIssue(issue);
+      return path ? `${path}: ${words}` : words;
     })
     .join('; ');
+}
+
+const KIND_WORDS: Record<string, string> = { int: 'a whole number', number: 'a number', string: 'text', boolean: 'true or false', object: 'an object of named fields', array: 'a list' };
+
+/** The validator's own wording, which plainIssue rewords; a message a schema gives itself is kept. */
+const VALIDATOR_WORDS = /^(Too (small|big)|Invalid (input|option|element|key|union)|Unrecognized key)/;
+
+/** One validation problem in plain words. */
+export function plainIssue(issue: z.core.$ZodIssue): string {
+  if (!VALIDATOR_WORDS.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${KIND_WORDS[issue.expected] ?? issue.expected}`;
+    case 'too_small': {
+      const n = Number(issue.minimum);
+      if (issue.origin === 'string') return n <= 1 ? 'must not be empty' : `must be at least ${n} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must hold at least ${n}`;
+      return issue.inclusive ? `must be at least ${n}` : `must be more than ${n}`;
+    }
+    case 'too_big': {
+      const n = Number(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${n} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must hold at most ${n}`;
+      return issue.inclusive ? `must be at most ${n}` : `must be less than ${n}`;
+    }
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${issue.keys.map((k) => `"${k}"`).join(', ')}: not a setting here`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    default:
+      return issue.message;
+  }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, type ApiClient, type RequestOf } from '../../shared/api.ts';
 import type { RunConfigInput, Task } from '../../shared/config.ts';
-import { CONFIG_FIELDS, fieldAt, helpOf, nameFields, SAMPLE_FIELDS, type Field } from '../../shared/config-fields.ts';
+import { CONFIG_FIELDS, helpOf, nameFields, SAMPLE_FIELDS, wordsAt, type Field } from '../../shared/config-fields.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
 import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
@@ -31,7 +31,7 @@ const float = (flag: string) => (value: string) => {
 };
 
 /** A validation message as a CLI user reads it: each field named by the flag they typed. */
-const cliMessage = (message: string) => nameFields(message, (path) => (path === 'maxCharset' ? '--max-charset' : fieldAt(path)?.flag));
+const cliMessage = (message: string) => nameFields(message, (path) => wordsAt(path)?.flag);
 
 /** A config field's or sampling parameter's option: its flag, help, default, and a parser for its kind. */
 function optionOf(f: Field): Option {
@@ -149,12 +149,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-charset <n>', 'distinct characters kept; rarer ones become one unknown symbol (default 2000)', int('--max-charset'))
     .action(async (path: string, o: SourceFlags & { name?: string; maxCharset?: number }) => {
       const reply = await open().invoke('datasets:import', { path, name: o.name, maxCharset: o.maxCharset, ...sourceOf(o) });
-      for (const w of reply.warnings) out.warn(w);
+      for (const w of reply.warnings) out.warn(cliMessage(w));
       const d = reply.dataset;
       const what = d.kind === 'labelled'
         ? `${d.examples!.toLocaleString('en-US')} examples in ${d.labels!.length} classes (${d.labels!.map((l) => `${l.label} ${l.count}`).join(', ')}), texts of ${d.lengths!.min}–${d.lengths!.max} characters (median ${d.lengths!.median})`
         : `${d.chars.toLocaleString('en-US')} characters, ${d.bytes.toLocaleString('en-US')} bytes`;
-      out.result({ datasetId: d.id, existing: reply.existing, warnings: reply.warnings, dataset: d }, () =>
+      out.result({ datasetId: d.id, existing: reply.existing, warnings: reply.warnings.map(cliMessage), dataset: d }, () =>
         `${reply.existing ? 'Already imported' : 'Imported'} dataset ${d.id} "${d.name}": ${what}, charset ${d.charsetSize}${d.unknownChars ? ` (${d.unknownChars.toLocaleString('en-US')} characters mapped to unknown)` : ''}, from ${d.files} file(s), ${d.encoding}.`,
       );
     });
@@ -169,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
       if (/^\d+$/.test(dataset) && !existsSync(dataset)) datasetId = Number(dataset);
       else {
         const reply = await api.invoke('datasets:import', { path: dataset });
-        for (const w of reply.warnings) out.warn(w);
+        for (const w of reply.warnings) out.warn(cliMessage(w));
         datasetId = reply.dataset.id;
         out.event({ event: 'imported', datasetId });
         out.say(`Dataset ${datasetId} "${reply.dataset.name}" (${reply.dataset.chars.toLocaleString('en-US')} characters).`);

@@ -16,6 +16,7 @@ import { faultPoint } from '../engine/storage/faults.ts';
 import { syncFolder } from '../engine/storage/files.ts';
 import { homePaths } from './home.ts';
 import { assertServes, datasetToTrainOn } from './runs.ts';
+import { setting } from '../../shared/config-fields.ts';
 
 /** A branch checked and ready to be made: everything it starts from, nothing yet written. */
 export interface BranchPlan {
@@ -73,7 +74,7 @@ function branchConfig(parent: RunSummary, base: RunConfig, step: number, asked: 
   const parsed = RunConfigSchema.safeParse({ ...base, train: { ...base.train, ...changes } });
   if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
   const total = parsed.data.train.maxSteps;
-  if (total !== null && total <= step) throw new ApiError('bad-input', `the branch starts at step ${step} of run ${parent.id}: pass --max-steps above ${step}`);
+  if (total !== null && total <= step) throw new ApiError('bad-input', `the branch starts at step ${step} of run ${parent.id}: set ${setting('maxSteps')} above ${step}`);
   parsed.data.train.seed ??= randomSeed();
   return parsed.data;
 }
@@ -92,7 +93,7 @@ export function planBranch(store: Store, trainingHere: (id: number) => boolean, 
   const parent = store.runs.get(request.id);
   if (!parent) throw new ApiError('not-found', `there is no run ${request.id}`);
   if (parent.status === 'imported') {
-    throw new ApiError('bad-input', `run ${parent.id} was imported from an exported model: it has no optimizer state to branch from; fine-tune it instead (train --init-from ${parent.id})`);
+    throw new ApiError('bad-input', `run ${parent.id} was imported from an exported model: it has no optimizer state to branch from; fine-tune it instead (${setting('initFrom')} ${parent.id})`);
   }
   if (trainingHere(parent.id) || isLive(parent.status)) {
     throw new ApiError('conflict', `run ${parent.id} is ${parent.status === 'created' ? 'starting' : parent.status}: branch from it once it has stopped or finished (rnn-studio stop ${parent.id})`);

@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../engine/storage/files.ts';
 import type { Store } from '../db/index.ts';
 import { homePaths } from './home.ts';
 import type { SourceOrigin } from './uploads.ts';
+import { setting } from '../../shared/config-fields.ts';
 
 export const DEFAULT_MAX_CHARSET = 2000;
 
@@ -198,7 +199,7 @@ function recordDataset(home: string, store: Store, origin: SourceOrigin, req: Im
   if (charset.droppedDistinct > 0) {
     const share = ((100 * charset.unknownChars) / chars).toFixed(2);
     warnings.push(
-      `${counts.length} distinct characters exceed the charset cap of ${maxCharset}: the ${charset.droppedDistinct} rarest map to one unknown symbol, affecting ${charset.unknownChars} characters (${share}% of the text). Raise it with --max-charset.`,
+      `${counts.length} distinct characters exceed the charset cap of ${maxCharset}: the ${charset.droppedDistinct} rarest map to one unknown symbol, affecting ${charset.unknownChars} characters (${share}% of the text). Raise ${setting('maxCharset')}.`,
     );
   }
 

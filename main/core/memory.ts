@@ -8,6 +8,7 @@ import type { RunConfig } from '../../shared/config.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { countParameters } from '../engine/model/params.ts';
 import { nativeStatus } from '../engine/native/addon.ts';
+import { setting } from '../../shared/config-fields.ts';
 
 /**
  * Floats a recurrent layer holds per unit per position at the peak of a step, its output and its input's
@@ -146,6 +147,6 @@ export function memoryRefusal(estimate: MemoryEstimate, available: number, confi
     `this run needs about ${gb(estimate.totalBytes)} of memory at its peak (activations kept for backprop ${gb(estimate.activationBytes)} ` +
     `for batch ${t.batch} × ${positions} × ${m.layers} layer(s) of ${m.units} ${m.cell} units; outputs ${gb(estimate.outputBytes)}; ` +
     `weights, gradients and Adam ${gb(estimate.weightBytes)}), but only ${gb(available)} is available. ` +
-    `Lower --batch, --${config.task === 'classify' ? 'max-len' : 'seq-len'}, --units or --layers, or pass --skip-memory-check to try anyway.`
+    `Lower ${setting('train.batch')}, ${setting(config.task === 'classify' ? 'train.maxLen' : 'train.seqLen')}, ${setting('model.units')} or ${setting('model.layers')}, or try anyway: ${setting('skipMemoryCheck')}.`
   );
 }

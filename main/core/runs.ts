@@ -18,6 +18,7 @@ import { CheckpointCorruptError, loadCheckpoint, type CheckpointState } from '..
 import { storageError } from './storage.ts';
 import { EngineWorker } from './engine-host.ts';
 import { homePaths } from './home.ts';
+import { setting } from '../../shared/config-fields.ts';
 
 type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
@@ -54,7 +55,7 @@ export function datasetToTrainOn(store: Store, datasetId: number): Dataset {
 export function assertServes(dataset: Dataset, config: RunConfig): void {
   const datasetId = dataset.id;
   if (config.task === 'generate' && dataset.kind === 'labelled') {
-    throw new ApiError('bad-input', `dataset ${datasetId} holds labelled examples: it trains classifiers (--task classify)`);
+    throw new ApiError('bad-input', `dataset ${datasetId} holds labelled examples: it trains classifiers (${setting('task')}: classify)`);
   }
   if (config.task === 'classify' && dataset.kind === 'text') {
     throw new ApiError('bad-input', `dataset ${datasetId} is a text corpus without labels: it trains generators; import a CSV, TSV, JSONL or folder per label to train a classifier`);
@@ -64,7 +65,7 @@ export function assertServes(dataset: Dataset, config: RunConfig): void {
   if (config.task === 'generate' && trainChars < t.seqLen + 1) {
     throw new ApiError(
       'bad-input',
-      `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller --seq-len or --val-split.`,
+      `dataset ${datasetId} has ${dataset.chars} characters; after the ${t.valSplit * 100}% validation split that is fewer than one window of seq-len ${t.seqLen} + 1. Use a smaller ${setting('train.seqLen')} or ${setting('train.valSplit')}.`,
     );
   }
 }
@@ -173,7 +174,7 @@ export class RunManager {
     const newest = checkpoints[0];
     const total = maxSteps ?? run.totalSteps ?? run.config.train.maxSteps;
     if (total !== null && total <= newest.step) {
-      throw new ApiError('bad-input', `run ${id} is already at step ${newest.step} of ${total}; pass --max-steps above ${newest.step} to train it further`);
+      throw new ApiError('bad-input', `run ${id} is already at step ${newest.step} of ${total}; set ${setting('maxSteps')} above ${newest.step} to train it further`);
     }
     const holder = this.store.runs.acquire(id, this.owner, true);
     if (holder) throw new ApiError('conflict', this.heldBy(id, holder));

@@ -35,6 +35,7 @@ import { UploadArea, type SourceOrigin } from './uploads.ts';
 import { SAMPLE_CORPUS, SAMPLE_NAMES } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 import { importModel } from './model-import.ts';
+import { setting } from '../../shared/config-fields.ts';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -61,11 +62,11 @@ function prepareHome(home: string): void {
   } catch {
     // Absent: created below.
   }
-  if (isDir === false) throw new ApiError('storage', `the data folder ${home} is a file, not a folder: choose another data folder with --home or RNN_STUDIO_HOME`);
+  if (isDir === false) throw new ApiError('storage', `the data folder ${home} is a file, not a folder: choose another data folder (${setting('home')}, or RNN_STUDIO_HOME)`);
   try {
     mkdirSync(home, { recursive: true });
   } catch (err) {
-    throw new ApiError('storage', `cannot create the data folder ${home} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another with --home or RNN_STUDIO_HOME`);
+    throw new ApiError('storage', `cannot create the data folder ${home} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another (${setting('home')}, or RNN_STUDIO_HOME)`);
   }
 }
 
@@ -176,7 +177,7 @@ export class Studio implements ApiClient {
         dataset(id);
         const runIds = store.runs.idsForDataset(id);
         if (runIds.length > 0 && !force) {
-          throw new ApiError('conflict', `dataset ${id} has ${runIds.length} run(s) (${runIds.join(', ')}); delete them first, or pass --force to delete them too`);
+          throw new ApiError('conflict', `dataset ${id} has ${runIds.length} run(s) (${runIds.join(', ')}); delete them first, or delete them with it (${setting('force')})`);
         }
         for (const runId of runIds) this.deleteRun(runId);
         const { contentPath } = store.datasets.content(id)!;
@@ -216,7 +217,7 @@ export class Studio implements ApiClient {
           // An upload is named (in refusals and the stored evaluation) by the user's file, not the upload area.
           const { named, examples } = this.withSource(req.path, req.uploadId, (source, origin) => {
             const format = formatOf(source, req.format);
-            if (format === 'text') throw new ApiError('bad-input', `${source}: evaluating needs labelled examples (CSV, TSV, JSONL, or a folder per label with --format folders)`);
+            if (format === 'text') throw new ApiError('bad-input', `${source}: evaluating needs labelled examples (CSV, TSV, JSONL, or a folder per label: ${setting('format')} folders)`);
             const read = asInput(() => readLabelled(source, { format, textColumn: req.textColumn, labelColumn: req.labelColumn, perLine: req.perLine, encoding: req.encoding }));
             return { named: origin?.path ?? source, examples: read };
           });

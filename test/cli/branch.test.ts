@@ -53,7 +53,7 @@ test('a checkpoint that is not the run’s, or a model flag, is refused by name 
   assert.match(model.stderr, /--units: a branch keeps run 1's model \(1×16 lstm, embedding 8, dropout 0\); leave it out/);
   assert.match(model.stderr, /--cell: a branch keeps run 1's model/);
   const low = await cli(['branch', '1', '--max-steps', '5'], home);
-  assert.match(low.stderr, /the branch starts at step 20 of run 1: pass --max-steps above 20/);
+  assert.match(low.stderr, /the branch starts at step 20 of run 1: set --max-steps above 20/);
   assert.equal((await runs()).length, before);
 });
 

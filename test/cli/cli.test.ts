@@ -113,7 +113,7 @@ test('errors exit non-zero with a message that says what was wrong', async () =>
   assert.match(missing.stderr, /there is no dataset 99/);
   const range = await cli(['train', '1', '--layers', '9'], home);
   assert.equal(range.code, 1);
-  assert.match(range.stderr, /--layers: Too big: expected number to be <=4/);
+  assert.match(range.stderr, /--layers: must be at most 4/);
   const notNumber = await cli(['train', '1', '--lr', 'fast'], home);
   assert.notEqual(notNumber.code, 0);
   assert.match(notNumber.stderr, /--lr takes a number \(got "fast"\)/);
@@ -147,7 +147,7 @@ test('delete run removes its files; delete dataset refuses while runs remain unl
   assert.ok(!existsSync(runDir));
   const refused = await cli(['delete', 'dataset', '1'], home);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /dataset 1 has \d+ run\(s\).*pass --force/);
+  assert.match(refused.stderr, /dataset 1 has \d+ run\(s\).*delete them with it \(--force\)/);
   const forced = await cli(['--json', 'delete', 'dataset', '1', '--force'], home);
   assert.equal(forced.code, 0, forced.stderr);
   const left = await cli(['--json', 'runs'], home);

@@ -127,10 +127,10 @@ test('refusals name what is wrong and record nothing', async () => {
   await refused(asked({ task: 'classify' }), 'invalid-request', /task: a branch keeps run \d+'s task \(generate\)/);
   await refused(asked({ train: { learningRate: 0.1 } }), 'invalid-request', /train.*learningRate/);
   await refused(asked({ schedule: 'cosine' }), 'invalid-request', /config\.schedule: not a branch setting/);
-  await refused(asked({ train: { lr: 5 } }), 'invalid-request', /train\.lr: Too big/);
+  await refused(asked({ train: { lr: 5 } }), 'invalid-request', /train\.lr: must be at most/);
   await refused({ id: parent, checkpointId: foreign }, 'bad-input', new RegExp(`checkpoint ${foreign} is not one of run ${parent}'s \\(it is run ${other}'s\\): its checkpoints are #\\d+ \\(step 10\\), #\\d+ \\(step 20\\)`));
   await refused({ id: parent, checkpointId: 9999 }, 'bad-input', /checkpoint 9999 is not one of run \d+'s: its checkpoints are/);
-  await refused({ id: parent, maxSteps: 20 }, 'bad-input', /the branch starts at step 20 of run \d+: pass --max-steps above 20/);
+  await refused({ id: parent, maxSteps: 20 }, 'bad-input', /the branch starts at step 20 of run \d+: set \{maxSteps\} above 20/);
   await refused({ id: 4242 }, 'not-found', /there is no run 4242/);
 
   // A run that ended before its first checkpoint.

@@ -85,7 +85,7 @@ test('the WebSocket API needs the token and answers the contract, refusing bad f
     assert.equal(info.ok, true);
     assert.equal((info.reply as { home: string }).home, join(dir.path, 'home'));
     const bad = await call(ws, { id: 2, channel: 'runs:get', request: { id: 'seven' } });
-    assert.deepEqual(bad, { id: 2, ok: false, error: { code: 'invalid-request', message: 'runs:get: id: Invalid input: expected number, received string' } });
+    assert.deepEqual(bad, { id: 2, ok: false, error: { code: 'invalid-request', message: 'runs:get: id: must be a number' } });
     const unknown = await call(ws, { id: 3, channel: 'files:read', request: {} });
     assert.match(String((unknown.error as { message: string }).message), /unknown channel "files:read"/);
     const garbage = await call(ws, 'not json');

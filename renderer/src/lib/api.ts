@@ -1,7 +1,7 @@
 // The one module of the renderer that talks to the core. In Electron the preload's functions carry the
 // calls over IPC; in a browser, the bridge's WebSocket does. The screens cannot tell which.
 import { ApiError, type ApiClient, type Channel, type ReplyOf, type RequestOf } from '../../../shared/api.ts';
-import { fieldAt, nameFields } from '../../../shared/config-fields.ts';
+import { nameFields, wordsAt } from '../../../shared/config-fields.ts';
 import type { PreloadApi } from '../../../shared/preload-api.ts';
 import { TOKEN_HEADER } from '../../../shared/bridge-protocol.ts';
 import type { ExportFormat } from '../../../shared/formats.ts';
@@ -90,7 +90,18 @@ export async function downloadExport(runId: number, format: ExportFormat, checkp
   return name;
 }
 
-/** A message for the user from anything thrown; a field the core names by its path is named by its label. */
+/**
+ * A message for the user from anything thrown: a setting the core names by its path is named by its label
+ * (“Sequence length” inside a sentence), never by a command-line flag.
+ */
 export function messageOf(err: unknown): string {
-  return nameFields(err instanceof Error ? err.message : String(err), (path) => fieldAt(path)?.label);
+  return studioWords(err instanceof Error ? err.message : String(err));
+}
+
+/** A message from the core (an error, an import's warning) with each setting named by its studio label. */
+export function studioWords(message: string): string {
+  return nameFields(message, (path, inline) => {
+    const label = wordsAt(path)?.label;
+    return label && inline ? `“${label}”` : label;
+  });
 }
