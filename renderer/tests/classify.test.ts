@@ -15,6 +15,7 @@ vi.mock('../src/lib/api.ts', () => ({
   uploadFiles: mock.uploadFiles,
   connection: { up: true, listeners: new Set() },
   messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  studioWords: (message: string) => message,
 }));
 
 const { app } = await import('../src/state/app.svelte.ts');

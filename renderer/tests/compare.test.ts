@@ -19,6 +19,7 @@ vi.mock('../src/lib/api.ts', () => ({
   transport: 'browser',
   connection: { up: true, listeners: new Set() },
   messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  studioWords: (message: string) => message,
 }));
 function emit<E extends EventName>(event: E, payload: ApiEvents[E]) {
   for (const l of mock.listeners.get(event) ?? []) l(payload);

@@ -14,6 +14,7 @@ vi.mock('../src/lib/api.ts', () => ({
   },
   downloadExport: mock.downloadExport,
   messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  studioWords: (message: string) => message,
 }));
 
 const { default: ExportPanel } = await import('../src/components/ExportPanel.svelte');

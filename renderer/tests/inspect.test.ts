@@ -14,6 +14,7 @@ vi.mock('../src/lib/api.ts', () => ({
   transport: 'browser',
   connection: { up: true, listeners: new Set() },
   messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  studioWords: (message: string) => message,
 }));
 
 const { default: InspectSurprise } = await import('../src/components/InspectSurprise.svelte');

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CLI, ROOT, tempDir } from '../helpers.ts';
@@ -11,6 +11,9 @@ import { CLI, ROOT, tempDir } from '../helpers.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SHOTS = join(ARTIFACTS, 'screenshots');
+const DOCS = join(ROOT, 'docs');
+/** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
+const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
 const dir = tempDir();
 const home = join(dir.path, 'home');
 const loopReport = join(dir.path, 'event-loop.json');
@@ -54,6 +57,24 @@ const screen = (page: Page, name: string) => page.getByRole('navigation', { name
 const progressStep = async (page: Page) => Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
 const chartPoints = async (page: Page) => Number(await page.locator('figure.chart').first().getAttribute('data-points'));
 
+/** A wide and a small window, each in the light and the dark theme. */
+const LOOKS = [1400, 800].flatMap((width) => (['light', 'dark'] as const).map((theme) => ({ width, height: width === 1400 ? 900 : 600, theme })));
+/**
+ * What the window shows (not the whole page: what is above the fold is the point) at each of LOOKS, as
+ * test-artifacts/screenshots/<name>-<width>x<height>-<theme>.png; the page is left as it was.
+ */
+async function shotsAtEachLook(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize()!;
+  for (const look of LOOKS) {
+    await page.setViewportSize({ width: look.width, height: look.height });
+    await page.emulateMedia({ colorScheme: look.theme });
+    await page.waitForTimeout(300); // charts redraw in the theme's colours on the next frame
+    await page.screenshot({ path: join(SHOTS, `${name}-${look.width}x${look.height}-${look.theme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(viewport);
+}
+
 async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
@@ -93,6 +114,13 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
     await until('more points and steps', async () => (await chartPoints(page)) > firstPoints + 2 && (await progressStep(page)) > firstStep + 20);
     await page.getByText(/^step \d+$/).first().waitFor(); // a training-time sample appeared
     await shot(page, 'train');
+    // The run comes first: the settings fold into one line above which the run shows, within the window.
+    await page.getByTestId('settings-summary').filter({ hasText: /^LSTM 1×32 · embedding 16 ·/ }).waitFor();
+    assert.equal(await page.locator('input[name=units]').isVisible(), false, 'the settings are folded while the run trains');
+    const runBox = (await page.getByRole('region', { name: 'Training run 1' }).boundingBox())!;
+    assert.ok(runBox.y < 200, `the run starts near the top of the screen (at ${runBox.y}px)`);
+    await shotsAtEachLook(page, 'train-during');
+    if (UPDATE_README_SHOTS) copyFileSync(join(SHOTS, 'train-during-1400x900-light.png'), join(DOCS, 'screenshot-train.png'));
 
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByTestId('run-status').filter({ hasText: 'paused' }).waitFor();
@@ -101,8 +129,19 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
     assert.equal(await progressStep(page), pausedAt, 'no steps while paused');
     await page.getByRole('button', { name: 'Resume' }).click();
     await until('training to continue after resume', async () => (await progressStep(page)) > pausedAt + 5);
+    // A learning-rate change mid-run is marked on the curve from the next logged point on.
+    const live = page.getByRole('region', { name: 'Training run 1' });
+    await live.getByLabel('Learning rate').fill('0.001');
+    await live.getByRole('button', { name: 'Set' }).click();
+    await until('the change marked on the curve', async () => Number(await live.locator('figure.chart').first().getAttribute('data-marks')) >= 1);
+    await live.getByText(/^Marked: lr 0\.001 from step \d+$/).waitFor();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByTestId('run-status').filter({ hasText: 'stopped' }).waitFor();
+    // Stopped: what to do next, and no speed or time left claimed for a run that is not training.
+    const next = page.getByRole('group', { name: 'What next for run 1' });
+    for (const name of ['Resume', 'Sample', /^Train [\d,]+ more steps$/, /^New run from this checkpoint/]) await next.getByRole('button', { name }).waitFor();
+    assert.doesNotMatch((await page.getByRole('progressbar').getAttribute('aria-label'))!, /chars\/s|ETA/);
+    await shotsAtEachLook(page, 'train-after');
   });
 
   await t.test('sampling with a fixed seed streams the text in, and the same seed gives the same text', async () => {
@@ -132,14 +171,20 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
 
   await t.test('the run is in Runs with its curve', async () => {
     await screen(page, 'Runs');
+    // A short page: the footer sits at the bottom of the window, with nothing below it.
+    const footer = (await page.locator('footer').boundingBox())!;
+    assert.ok(Math.abs(footer.y + footer.height - page.viewportSize()!.height) <= 1, `the footer ends at the window's bottom (${footer.y + footer.height}px)`);
     await page.getByRole('button', { name: '#1' }).click();
     await page.getByTestId('detail-status').filter({ hasText: 'stopped' }).waitFor();
     assert.ok((await chartPoints(page)) > 2);
+    assert.match((await page.getByTestId('lr-history').textContent())!, /^0\.002, then 0\.001 from step \d+$/, "the run's config tells its learning rate's history");
     await shot(page, 'runs');
+    await shotsAtEachLook(page, 'runs');
   });
 
   await t.test('a run whose server was killed mid-run shows as interrupted and resumes', async () => {
     await screen(page, 'Train');
+    await page.getByRole('button', { name: 'Show the settings' }).click(); // folded: run 1 is still shown above
     await fillConfig(page, { layers: '1', units: '32', embedding: '16', seqLen: '32', batch: '16', maxSteps: '100000', checkpointEvery: '20', seed: '5' });
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByRole('region', { name: 'Training run 2' }).getByRole('progressbar').waitFor();
@@ -161,6 +206,24 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
     await until('steps after the resume', async () => (await progressStep(page)) > resumedFrom + 30);
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByTestId('run-status').filter({ hasText: 'stopped' }).waitFor();
+  });
+
+  await t.test('a new run from a checkpoint of a stopped one trains on, and Runs shows where it came from', async () => {
+    await screen(page, 'Runs');
+    await page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: '#1', exact: true }).click();
+    await page.getByRole('button', { name: /^New run from this checkpoint/ }).click();
+    const form = page.getByRole('form', { name: 'New run from a checkpoint' });
+    const from = Number(/step ([\d,]+)/.exec((await form.getByLabel('Checkpoint').locator('option:checked').textContent())!)![1].replace(/,/g, ''));
+    await form.getByLabel('More steps from the checkpoint').fill('20');
+    await form.getByRole('button', { name: 'Start the new run' }).click();
+    await page.getByRole('region', { name: 'Training run 3' }).getByTestId('run-status').filter({ hasText: 'finished' }).waitFor({ timeout: 60_000 });
+    assert.equal(await progressStep(page), from + 20, 'the branch continues from its checkpoint for the steps asked');
+    await screen(page, 'Runs');
+    const table = page.getByRole('table', { name: 'Runs' });
+    await table.getByText(`#1 @ step ${from.toLocaleString('en-US')}`).waitFor();
+    await table.getByRole('button', { name: '#3', exact: true }).click();
+    await page.getByTestId('lineage').filter({ hasText: `Branched from run #1 at step ${from.toLocaleString('en-US')}.` }).waitFor();
+    await shotsAtEachLook(page, 'runs-branch');
   });
 
   server.child.kill('SIGINT');

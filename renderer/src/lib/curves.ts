@@ -1,0 +1,48 @@
+// What the loss charts draw from a run's metric points: its curves, the unit they are in, and where its
+// learning rate was changed mid-run. Pure functions, shared by the live monitor, a run's page and Runs.
+import type { Task } from '../../../shared/config.ts';
+import type { MetricPoint } from '../../../shared/types.ts';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A generator's loss is per character it predicts; a classifier's, per example it labels. */
+export const lossUnit = (task: Task): string => (task === 'classify' ? 'nats/example' : 'nats/char');
+export const lossAxisLabel = (task: Task, what = 'loss'): string => `${what} (${lossUnit(task)})`;
+
+export const trainCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.trainLoss === null ? [] : [{ x: p.step, y: p.trainLoss }]));
+export const validationCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.valLoss === null ? [] : [{ x: p.step, y: p.valLoss }]));
+
+export interface LearningRateChange {
+  /** The first logged step trained at the new rate. */
+  step: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Where the learning rate differs from the previous point's (a change made while the run trained), starting
+ * from the rate the run was configured with.
+ */
+export function learningRateChanges(points: MetricPoint[], initial: number): LearningRateChange[] {
+  const changes: LearningRateChange[] = [];
+  let current = initial;
+  for (const p of points) {
+    if (p.lr !== current) changes.push({ step: p.step, from: current, to: p.lr });
+    current = p.lr;
+  }
+  return changes;
+}
+
+/** A rate as people write it: 0.0005 rather than 5e-4, without float noise. */
+export const formatRate = (lr: number): string => String(Number(lr.toPrecision(6)));
+
+/** The chart's marks: one per change, labelled with the new rate. */
+export const learningRateMarkers = (changes: LearningRateChange[]) => changes.map((c) => ({ x: c.step, label: `lr ${formatRate(c.to)}` }));
+
+/** The rate's history in words: "0.002", or "0.002, then 0.0005 from step 340". */
+export function describeLearningRate(initial: number, changes: LearningRateChange[]): string {
+  return [formatRate(initial), ...changes.map((c) => `then ${formatRate(c.to)} from step ${c.step.toLocaleString('en-US')}`)].join(', ');
+}
