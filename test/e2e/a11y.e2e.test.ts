@@ -1,0 +1,200 @@
+// Accessibility end to end: axe-core (WCAG 2 A and AA rules) on every screen and dialog of `rnn-studio
+// serve`, in the light and the dark theme, with real content: a text corpus, a tiny generator and a tiny
+// classifier trained by the CLI, so charts, tables, samples and a confusion matrix are all on screen.
+// One browser, one page; the test fails listing every violation with where it was found.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { AxeResults } from 'axe-core';
+import { CLI, ROOT, tempDir } from '../helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** The rule sets the studio is held to: WCAG 2.0 and 2.1, levels A and AA. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const THEMES = ['light', 'dark'] as const;
+const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
+const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
+const dir = tempDir();
+const home = join(dir.path, 'home');
+let browser: Browser | null = null;
+let server: ChildProcess | null = null;
+
+after(async () => {
+  await browser?.close();
+  if (server?.exitCode === null) server.kill('SIGKILL');
+  dir.cleanup();
+});
+
+function cli(args: string[]): void {
+  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `rnn-studio ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
+function serve(): Promise<string> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--home', home, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = out.match(/^RNN Studio at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
+  });
+}
+
+/** Presses Tab until the element has the focus, as a keyboard user reaches it. */
+async function tabTo(page: Page, target: Locator, what: string): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  for (let i = 0; i < 200; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  assert.fail(`${what} cannot be reached with Tab`);
+}
+
+/** One line per element that breaks a rule, naming where it was found. */
+function describe(where: string, results: AxeResults): string[] {
+  return results.violations.flatMap((v) =>
+    v.nodes.map((n) => `${where}: ${v.id} (${v.impact ?? 'unknown impact'}) at ${n.target.join(' ')}\n    ${n.html.slice(0, 200)}\n    ${n.failureSummary?.replace(/\n/g, ' ') ?? v.help}`),
+  );
+}
+
+test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both themes', async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
+  // The data each screen shows: a small corpus (dataset 1) and generator (run 1), the names (dataset 2) and a classifier (run 2).
+  const speeches = join(dir.path, 'speeches.txt');
+  writeFileSync(speeches, readFileSync(CORPUS, 'utf8').slice(0, 20_000));
+  cli(['import', speeches, '--name', 'speeches']);
+  cli(['train', '1', '--layers', '1', '--units', '16', '--embedding', '8', '--seq-len', '32', '--batch', '16', '--max-steps', '60', '--checkpoint-every', '30', '--eval-every', '20', '--sample-every', '30', '--seed', '1']);
+  cli(['import', NAMES, '--name', 'names']);
+  cli(['train', '2', '--task', 'classify', '--layers', '1', '--units', '8', '--max-len', '8', '--max-steps', '40', '--eval-every', '20', '--seed', '1']);
+  // Comparison 1 (runs 3 and 4), for the Runs screen's comparison view; run 5 trains in the browser.
+  cli(['compare', '1', '--cells', 'rnn,gru', '--steps', '20', '--layers', '1', '--units', '8', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--seed', '1']);
+  const labelled = join(dir.path, 'some-names.csv');
+  writeFileSync(labelled, readFileSync(NAMES, 'utf8').split('\n').filter((_, i) => i % 40 === 0 || i === 0).join('\n'));
+
+  const url = await serve();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // The studio's Content-Security-Policy allows no inline script; axe is injected as one, so only this test page bypasses it.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+  await page.goto(url);
+  await page.addScriptTag({ path: AXE });
+  const violations: string[] = [];
+
+  /** Runs axe on the whole page in each theme. */
+  async function audit(where: string): Promise<void> {
+    for (const theme of THEMES) {
+      await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme);
+      await page.waitForTimeout(300); // charts redraw in the theme's colours on the next frame
+      const results = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG_TAGS);
+      violations.push(...describe(`${where}, ${theme} theme`, results));
+    }
+  }
+  const go = async (key: number, label: string) => {
+    await page.keyboard.press(`Alt+${key}`);
+    await page.getByRole('navigation', { name: 'Screens' }).locator('button[aria-current=page]', { hasText: label }).waitFor();
+  };
+
+  await go(1, 'Datasets');
+  await page.getByRole('button', { name: 'speeches', exact: true }).click();
+  await page.getByRole('table', { name: 'Charset' }).waitFor();
+  await audit('Datasets, a text corpus');
+  await page.getByRole('button', { name: 'names', exact: true }).click();
+  await page.getByRole('table', { name: 'First examples' }).waitFor();
+  await audit('Datasets, labelled examples');
+  // The browser's file and folder choosers are buttons in the Tab order, not labels around hidden inputs.
+  for (const name of ['Choose files…', 'Choose a folder…']) {
+    await tabTo(page, page.getByRole('button', { name }), name);
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', `${name} shows a focus ring`);
+  }
+
+  await go(2, 'Train');
+  await page.locator('input[name=units]').waitFor();
+  await audit('Train');
+  await page.getByRole('button', { name: 'Compare cells' }).click();
+  const compare = page.getByRole('dialog', { name: /Compare cells on/ });
+  await compare.waitFor();
+  await audit('Train, Compare cells dialog');
+  await compare.getByRole('button', { name: 'Cancel' }).click();
+  // A short run trained here: the monitor, its chart and samples (run 5).
+  await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: 'speeches' });
+  const config = { layers: '1', units: '16', embedding: '8', seqLen: '32', batch: '16', maxSteps: '40', evalEvery: '10', sampleEvery: '20', checkpointEvery: '20', seed: '2' };
+  for (const [name, value] of Object.entries(config)) await page.locator(`input[name=${name}]`).fill(value);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await page.getByTestId('run-status').filter({ hasText: 'finished' }).waitFor({ timeout: 120_000 });
+  await audit('Train, a finished run');
+
+  await go(3, 'Sample');
+  await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('button', { name: 'Copy' }).and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await audit('Sample');
+  await page.getByRole('checkbox', { name: 'Compare temperatures' }).check();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByTestId('temperature-output').first().waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await audit('Sample, temperatures side by side');
+  await page.getByRole('checkbox', { name: 'Compare temperatures' }).uncheck();
+
+  await go(4, 'Classify');
+  await page.getByRole('textbox', { name: 'Text to classify' }).fill('Maria');
+  await page.getByRole('list', { name: 'Class probabilities' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Evaluate on a labelled file' }).locator('input[type=file]').setInputFiles(labelled);
+  await page.getByTestId('evaluation-summary').waitFor({ timeout: 60_000 });
+  await audit('Classify');
+
+  await go(5, 'Inspect');
+  await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
+  await page.getByTestId('bits-per-char').waitFor({ timeout: 60_000 });
+  await page.getByTestId('surprise-text').locator('span').nth(40).hover();
+  const units = page.getByRole('region', { name: 'Units' });
+  await units.getByRole('textbox', { name: 'Pattern' }).fill('[A-Z]');
+  await units.getByRole('button', { name: 'Find units' }).click();
+  await units.getByRole('table', { name: 'Units found' }).getByRole('row').nth(1).getByRole('button').click({ timeout: 60_000 });
+  await page.getByTestId('unit-heatmap').waitFor({ timeout: 60_000 });
+  await page.getByTestId('connectivity-text').locator('span').nth(60).click();
+  await page.getByRole('region', { name: 'Connectivity' }).getByText(/influenced the prediction/).waitFor({ timeout: 60_000 });
+  const flow = page.getByRole('region', { name: 'Gradient flow' });
+  await flow.getByRole('checkbox', { name: 'Overlay run 1' }).check();
+  await flow.getByRole('table', { name: 'Gradient flow by run' }).getByRole('row').nth(1).waitFor({ timeout: 120_000 });
+  await audit('Inspect, with units, connectivity and gradient flow');
+
+  await go(6, 'Runs');
+  await page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: '#1', exact: true }).click();
+  await page.getByRole('region', { name: 'Run 1' }).locator('figure.chart').first().waitFor();
+  await page.getByRole('list', { name: 'Timeline of run 1' }).locator('li[data-step]').first().waitFor({ timeout: 60_000 });
+  await audit('Runs, a generator with its export panel and timeline');
+  // A sort header shows where the keyboard is.
+  await tabTo(page, page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: /^Status/ }), 'the Status sort header');
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', 'the sort header shows a focus ring');
+  await page.getByRole('button', { name: 'Comparison 1' }).click();
+  await page.getByRole('region', { name: 'Comparison 1' }).getByTestId('compare-sample').first().waitFor({ timeout: 60_000 });
+  await page.getByRole('checkbox', { name: 'Compare run 3' }).check();
+  await page.getByRole('checkbox', { name: 'Compare run 4' }).check();
+  await page.getByRole('region', { name: 'Compare runs' }).waitFor();
+  await audit('Runs, a comparison and two runs compared');
+  await page.getByRole('button', { name: 'Comparison 1' }).click();
+  await page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: '#2', exact: true }).click();
+  await page.getByRole('region', { name: 'Run 2' }).waitFor();
+  await audit('Runs, a classifier');
+
+  assert.equal(violations.length, 0, `${violations.length} accessibility violations:\n${violations.join('\n')}`);
+});
+
+declare global {
+  interface Window {
+    axe: typeof import('axe-core');
+  }
+}
