@@ -74,6 +74,8 @@ const { default: RunsTable } = await import('../src/components/RunsTable.svelte'
 const { app } = await import('../src/state/app.svelte.ts');
 const { training } = await import('../src/state/training.svelte.ts');
 const { chartTheme } = await import('../src/state/chart-theme.svelte.ts');
+const { smoothCurve, smoothingWeight, SMOOTHING, trainCurve, validationCurve } = await import('../src/lib/curves.ts');
+const { describeConfig, runName } = await import('../src/lib/format.ts');
 
 const corpus: Dataset = {
   id: 1, name: 'corpus', kind: 'text', sourcePath: '/c.txt', sha256: '', bytes: 1000, chars: 1000, files: 1, distinctChars: 40, charsetSize: 40, maxCharset: 256,
@@ -362,9 +364,132 @@ describe('Runs: lineage and overlays', () => {
     await fireEvent.click(screen.getByRole('checkbox', { name: 'Compare run 2' }));
     await fireEvent.click(screen.getByRole('checkbox', { name: 'Compare run 8' }));
     const overlay = screen.getByRole('region', { name: 'Compare runs' });
-    await waitFor(() => expect(within(overlay).getAllByRole('figure').map((f) => f.getAttribute('aria-label'))).toEqual(['validation loss (nats/char) by step', 'validation loss (nats/example) by step']));
-    expect(within(overlay).getByRole('heading', { name: 'Validation loss of 1 generator' })).toBeTruthy();
-    expect(within(overlay).getByRole('heading', { name: 'Validation loss of 1 classifier' })).toBeTruthy();
+    await waitFor(() => expect(within(overlay).getAllByRole('figure').map((f) => f.getAttribute('aria-label'))).toEqual(['loss (nats/char) by step', 'loss (nats/example) by step']));
+    expect(within(overlay).getByRole('heading', { name: 'Loss of 1 generator' })).toBeTruthy();
+    expect(within(overlay).getByRole('heading', { name: 'Loss of 1 classifier' })).toBeTruthy();
+  });
+});
+
+describe('Runs: the overlay chart', () => {
+  // Runs 1, 3 and 9: 1 and 9 share a palette slot (8 colours), so the colour follows the id, wrapping round.
+  const lstm = detail({ id: 1, metrics: [point(1, 10), point(1, 20), point(1, 40)] });
+  const gru = detail({ id: 3, metrics: [point(3, 10), point(3, 20)] }, { model: { cell: 'gru', layers: 2, units: 128 } });
+  const rnn = detail({ id: 9, metrics: [point(9, 20)] }, { model: { cell: 'rnn', layers: 1, units: 64 } });
+  const bi = detail({ id: 4, task: 'classify' }, { task: 'classify', model: { cell: 'lstm', bidirectional: true, layers: 1, units: 32 } });
+  const metrics = { 1: lstm.metrics, 3: gru.metrics, 9: rnn.metrics, 4: bi.metrics };
+  const overlayChart = () => chartOf(within(screen.getByRole('region', { name: 'Compare runs' })).getByRole('figure', { name: 'loss (nats/char) by step' }));
+  const colourOf = (chart: Chart<'line'>, label: string) => chart.data.datasets.find((d) => d.label === label)!.borderColor;
+  const tickRun = (id: number) => fireEvent.click(screen.getByRole('checkbox', { name: `Compare run ${id}` }));
+
+  beforeEach(() => {
+    const root = document.documentElement.style;
+    ['#3b5bdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#1098ad', '#f08c00', '#c92a2a', '#5c940d'].forEach((c, i) => root.setProperty(`--series-${i + 1}`, c));
+    app.runs = [summary(rnn), summary(bi), summary(gru), summary(lstm)];
+    serve({ 'runs:metrics': ({ ids }: { ids: number[] }) => Object.fromEntries(ids.map((id) => [id, metrics[id as keyof typeof metrics]])), 'comparisons:list': [], 'runs:get': ({ id }: { id: number }) => [lstm, gru, rnn, bi].find((r) => r.id === id), 'runs:timeline': { entries: [] } });
+  });
+
+  it('names each run by its configuration, one way everywhere', () => {
+    expect(runName(gru)).toBe('#3 GRU 2×128');
+    expect(runName(rnn)).toBe('#9 SimpleRNN 1×64');
+    expect(runName(bi)).toBe('#4 LSTM bidirectional 1×32');
+    expect(describeConfig(gru.config)).toMatch(/^GRU 2×128 · /);
+  });
+
+  it('legends each run by name once, with its validation solid and its training dashed in the same colour', async () => {
+    render(Runs);
+    await tickRun(1);
+    await tickRun(3);
+    await waitFor(() => expect(overlayChart().data.datasets.map((d) => d.data.length)).toEqual([2, 3, 1, 2])); // validation every 20 steps, training at each
+    const chart = overlayChart();
+    expect(chart.data.datasets.map((d) => [d.label, d.borderColor, d.borderDash])).toEqual([
+      ['#1 LSTM 2×128', '#3b5bdb', []],
+      ['#1 LSTM 2×128 training', '#3b5bdb', [6, 4]],
+      ['#3 GRU 2×128', '#2b8a3e', []],
+      ['#3 GRU 2×128 training', '#2b8a3e', [6, 4]],
+    ]);
+    expect(chart.legend!.legendItems!.map((l) => l.text)).toEqual(['#1 LSTM 2×128', '#3 GRU 2×128']);
+    expect(drawn.map((d) => d.text)).toContain('#3 GRU 2×128'); // on the canvas
+    expect(drawn.map((d) => d.text)).not.toContain('#3 GRU 2×128 training');
+    expect(screen.getByTestId('overlay-key').textContent).toBe('Solid: validation loss · dashed: training loss');
+  });
+
+  it('keeps each run’s colour, in the chart and the table’s swatch, when others are ticked or unticked', async () => {
+    render(Runs);
+    await tickRun(3);
+    await tickRun(9);
+    await waitFor(() => expect(overlayChart().data.datasets).toHaveLength(4));
+    expect(colourOf(overlayChart(), '#3 GRU 2×128')).toBe('#2b8a3e');
+    expect(colourOf(overlayChart(), '#9 SimpleRNN 1×64')).toBe('#3b5bdb'); // id 9 wraps round to the first colour
+    await tickRun(1); // ticked after 3 and 9, listed first in neither: nobody is recoloured
+    await waitFor(() => expect(overlayChart().data.datasets).toHaveLength(6));
+    expect(colourOf(overlayChart(), '#3 GRU 2×128')).toBe('#2b8a3e');
+    expect(colourOf(overlayChart(), '#1 LSTM 2×128')).toBe('#3b5bdb');
+    await tickRun(9);
+    await waitFor(() => expect(overlayChart().data.datasets).toHaveLength(4));
+    expect(colourOf(overlayChart(), '#3 GRU 2×128')).toBe('#2b8a3e');
+    expect(screen.getByTestId('swatch-3').style.background).toBe('var(--series-3)');
+    expect(screen.getByTestId('swatch-1').style.background).toBe('var(--series-1)');
+    expect(screen.queryByTestId('swatch-9')).toBeNull(); // unticked: no swatch
+  });
+
+  it('smooths the training curves as chosen and leaves validation raw', async () => {
+    render(Runs);
+    await tickRun(1);
+    await tickRun(3);
+    await waitFor(() => expect(overlayChart().data.datasets).toHaveLength(4));
+    const raw = trainCurve(lstm.metrics);
+    expect(overlayChart().data.datasets[1].data).toEqual(raw);
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Smoothing of the training curves' }), { target: { value: 'strong' } });
+    await waitFor(() => expect(overlayChart().data.datasets[1].data).toEqual(smoothCurve(raw, 0.9)));
+    expect(overlayChart().data.datasets[1].data).not.toEqual(raw);
+    expect(overlayChart().data.datasets[0].data).toEqual(validationCurve(lstm.metrics));
+    expect(screen.getByTestId('overlay-key').textContent).toBe('Solid: validation loss · dashed: training loss, smoothed (strong)');
+  });
+
+  it('scrolls an opened run into view once it renders, and not again when the same run reloads', async () => {
+    const scrolled: Array<{ label: string | null; options: unknown }> = [];
+    HTMLElement.prototype.scrollIntoView = function (this: HTMLElement, options?: unknown) {
+      scrolled.push({ label: this.getAttribute('aria-label'), options });
+    };
+    try {
+      render(Runs);
+      await fireEvent.click(screen.getByRole('button', { name: '#3' }));
+      await screen.findByRole('region', { name: 'Run 3' });
+      await waitFor(() => expect(scrolled).toEqual([{ label: 'Run 3', options: { block: 'start' } }]));
+      app.runs = app.runs.slice(); // a status moved: the page reloads
+      await tick();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(scrolled).toHaveLength(1);
+      await fireEvent.click(screen.getByRole('button', { name: '#1' }));
+      await waitFor(() => expect(scrolled.map((s) => s.label)).toEqual(['Run 3', 'Run 1']));
+    } finally {
+      delete (HTMLElement.prototype as Partial<HTMLElement>).scrollIntoView;
+    }
+  });
+});
+
+describe('smoothCurve', () => {
+  const curve = [4, 2, 2, 6].map((y, x) => ({ x, y }));
+  it('is the debiased exponential moving average TensorBoard draws', () => {
+    // weight 0.5: running averages 2, 2, 2, 4 over weight sums 0.5, 0.75, 0.875, 0.9375.
+    const smoothed = smoothCurve(curve, 0.5);
+    expect(smoothed.map((p) => p.x)).toEqual([0, 1, 2, 3]);
+    expect(smoothed.map((p) => p.y)).toEqual([4, 8 / 3, 2 / 0.875, 4 / 0.9375].map((y) => expect.closeTo(y, 12)));
+    expect(smoothed[0].y).toBe(4); // the first point is itself, not pulled towards 0
+  });
+  it('returns the curve unchanged when off, and passes a non-finite value through without it entering the average', () => {
+    expect(smoothCurve(curve, smoothingWeight('off'))).toEqual(curve);
+    const gap = smoothCurve([{ x: 0, y: 1 }, { x: 1, y: Number.NaN }, { x: 2, y: 3 }], 0.5);
+    expect(gap[1].y).toBeNaN();
+    expect(gap[2].y).toBeCloseTo((0.25 * 1 + 0.5 * 3) / 0.75, 12);
+  });
+  it('refuses a weight outside [0, 1) by name', () => {
+    expect(() => smoothCurve(curve, 1)).toThrow('smoothing weight must be at least 0 and below 1, not 1');
+    expect(() => smoothCurve(curve, -0.1)).toThrow(/smoothing weight/);
+  });
+  it('offers off, light and strong, strong smoothing more', () => {
+    expect(SMOOTHING.map((s) => s.name)).toEqual(['off', 'light', 'strong']);
+    expect(smoothingWeight('strong')).toBeGreaterThan(smoothingWeight('light'));
   });
 });
 

@@ -1,7 +1,9 @@
 // What the loss charts draw from a run's metric points: its curves, the unit they are in, and where its
-// learning rate was changed mid-run. Pure functions, shared by the live monitor, a run's page and Runs.
+// learning rate was changed mid-run, the overlay's smoothing and each run's colour. Pure functions, shared by
+// the live monitor, a run's page and Runs.
 import type { Task } from '../../../shared/config.ts';
 import type { MetricPoint } from '../../../shared/types.ts';
+import { seriesColour } from '../state/chart-theme.svelte.ts';
 
 export interface Point {
   x: number;
@@ -14,6 +16,36 @@ export const lossAxisLabel = (task: Task, what = 'loss'): string => `${what} (${
 
 export const trainCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.trainLoss === null ? [] : [{ x: p.step, y: p.trainLoss }]));
 export const validationCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.valLoss === null ? [] : [{ x: p.step, y: p.valLoss }]));
+
+/** The overlay's smoothing choices: the weight of the running average (0: the raw curve). */
+export const SMOOTHING = [
+  { name: 'off', weight: 0 },
+  { name: 'light', weight: 0.6 },
+  { name: 'strong', weight: 0.9 },
+] as const;
+export type Smoothing = (typeof SMOOTHING)[number]['name'];
+export const smoothingWeight = (name: Smoothing): number => SMOOTHING.find((s) => s.name === name)!.weight;
+
+/**
+ * An exponential moving average of a curve, as TensorBoard smooths: each point is weight × the average so
+ * far + (1 − weight) × its own value, divided by the weights summed so far, so the start is not pulled
+ * towards 0. Weight 0 returns the points unchanged; non-finite values pass through without entering the average.
+ */
+export function smoothCurve(points: Point[], weight: number): Point[] {
+  if (!(weight >= 0 && weight < 1)) throw new RangeError(`smoothing weight must be at least 0 and below 1, not ${weight}`);
+  if (weight === 0) return points;
+  let average = 0;
+  let total = 0;
+  return points.map((p) => {
+    if (!Number.isFinite(p.y)) return p;
+    average = average * weight + (1 - weight) * p.y;
+    total = total * weight + (1 - weight);
+    return { x: p.x, y: average / total };
+  });
+}
+
+/** A run's colour follows its id, not its place in a selection, so ticking another run recolours none. */
+export const runColour = (id: number): string => seriesColour(id - 1);
 
 export interface LearningRateChange {
   /** The first logged step trained at the new rate. */

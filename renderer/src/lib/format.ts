@@ -34,15 +34,23 @@ export function limitsOf(f: Pick<Field, 'min' | 'max' | 'above'>): string {
 }
 const formatNumber = (n: number) => (Number.isInteger(n) ? formatInt(n) : String(n));
 
+/** A model's shape, its cell named as the form names it: "GRU 2×128", "LSTM bidirectional 1×64". */
+export function modelShape(c: Pick<RunConfig, 'task' | 'model'>): string {
+  const m = c.model;
+  const cell = `${fieldAt('model.cell')?.optionNames?.[m.cell] ?? m.cell}${c.task === 'classify' && m.bidirectional ? ' bidirectional' : ''}`;
+  return `${cell} ${m.layers}×${m.units}`;
+}
+
+/** A run as charts and lists name it: "#3 GRU 2×128". */
+export const runName = (r: { id: number; config: Pick<RunConfig, 'task' | 'model'> }): string => `#${r.id} ${modelShape(r.config)}`;
+
 /** A run config in one line, named as the form names its fields: "LSTM 2×128 · embedding 64 · batch 32 · …". */
 export function describeConfig(c: RunConfig): string {
-  const m = c.model;
   const t = c.train;
-  const cell = `${fieldAt('model.cell')?.optionNames?.[m.cell] ?? m.cell}${c.task === 'classify' && m.bidirectional ? ' bidirectional' : ''}`;
   const named = (path: string, value: unknown) => `${fieldAt(path)!.label.toLowerCase()} ${typeof value === 'number' ? formatNumber(value) : value}`;
   return [
-    `${cell} ${m.layers}×${m.units}`,
-    named('model.embedding', m.embedding),
+    modelShape(c),
+    named('model.embedding', c.model.embedding),
     c.task === 'classify' ? named('train.maxLen', t.maxLen) : named('train.seqLen', t.seqLen),
     named('train.batch', t.batch),
     named('train.lr', t.lr),
