@@ -4,51 +4,22 @@
 // One browser, one page; the test fails listing every violation with where it was found.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
-import { CLI, ROOT, tempDir } from '../helpers.ts';
+import { ROOT } from '../helpers.ts';
+import { CHROMIUM, servedStudio } from './served.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The rule sets the studio is held to: WCAG 2.0 and 2.1, levels A and AA. */
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const THEMES = ['light', 'dark'] as const;
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
 const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
-const dir = tempDir();
-const home = join(dir.path, 'home');
-let browser: Browser | null = null;
-let server: ChildProcess | null = null;
-
-after(async () => {
-  await browser?.close();
-  if (server?.exitCode === null) server.kill('SIGKILL');
-  dir.cleanup();
-});
-
-function cli(args: string[]): void {
-  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `rnn-studio ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-/** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
-function serve(): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--home', home, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = out.match(/^RNN Studio at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
-  });
-}
+const studio = servedStudio();
+const { dir, cli, serve } = studio;
 
 /** Presses Tab until the element has the focus, as a keyboard user reaches it. */
 async function tabTo(page: Page, target: Locator, what: string): Promise<void> {
@@ -82,14 +53,8 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
   writeFileSync(labelled, readFileSync(NAMES, 'utf8').split('\n').filter((_, i) => i % 40 === 0 || i === 0).join('\n'));
 
   const url = await serve();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
   // The studio's Content-Security-Policy allows no inline script; axe is injected as one, so only this test page bypasses it.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-  await page.goto(url);
+  const page = await studio.open(url, { bypassCSP: true });
   await page.addScriptTag({ path: AXE });
   const violations: string[] = [];
 

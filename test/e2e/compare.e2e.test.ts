@@ -4,65 +4,21 @@
 // Screenshots go to test-artifacts/screenshots/compare-*.png; the README's to docs/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CLI, ROOT, tempDir } from '../helpers.ts';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../helpers.ts';
+import { CHROMIUM, servedStudio, until } from './served.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const DOCS = join(ROOT, 'docs');
 /** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
 const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
-const dir = tempDir();
-const home = join(dir.path, 'home');
-let browser: Browser | null = null;
-let server: ChildProcess | null = null;
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) server.kill('SIGKILL');
-  dir.cleanup();
-});
-
-/** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
-function serve(): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--home', home, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = out.match(/^RNN Studio at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
-  });
-}
-
-async function openPage(url: string): Promise<Page> {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-  await page.goto(url);
-  return page;
-}
+const studio = servedStudio();
+const { dir, serve } = studio;
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `compare-${name}.png`), fullPage: true });
 const screen = (page: Page, name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click();
-
-async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('Compare cells: three cells at one budget, overlaid, side by side, and a run’s timeline', async (t) => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
@@ -70,7 +26,7 @@ test('Compare cells: three cells at one budget, overlaid, side by side, and a ru
   // A small text: the first 40 KB of the bundled corpus.
   const small = join(dir.path, 'speeches.txt');
   writeFileSync(small, readFileSync(join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt'), 'utf8').slice(0, 40_000));
-  const page = await openPage(await serve());
+  const page = await studio.open(await serve());
 
   await t.test('a small text is imported by its path', async () => {
     await page.getByLabel('Path on this machine').fill(small);

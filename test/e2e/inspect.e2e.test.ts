@@ -4,61 +4,23 @@
 // test-artifacts/screenshots/inspect-*.png, and the README's two to docs/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { CLI, ROOT, tempDir } from '../helpers.ts';
+import type { Locator, Page } from 'playwright-core';
+import { ROOT } from '../helpers.ts';
+import { CHROMIUM, servedStudio, until } from './served.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const DOCS = join(ROOT, 'docs');
 /** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
 const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
-const dir = tempDir();
-const home = join(dir.path, 'home');
-let browser: Browser | null = null;
-let server: ChildProcess | null = null;
-
-after(async () => {
-  await browser?.close();
-  if (server?.exitCode === null) server.kill('SIGKILL');
-  dir.cleanup();
-});
-
-function cli(args: string[]): void {
-  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `rnn-studio ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
+const studio = servedStudio();
+const { cli, serve } = studio;
 
 /** A small run that learns some words in a few seconds, with four checkpoints for the slider. */
 function train(cell: 'lstm' | 'rnn'): void {
   cli(['train', '1', '--cell', cell, '--layers', '1', '--units', '48', '--embedding', '16', '--seq-len', '64', '--batch', '32', '--lr', '0.01', '--max-steps', '400', '--checkpoint-every', '100', '--keep-checkpoints', '10', '--eval-every', '100', '--sample-every', '0', '--seed', '7']);
-}
-
-/** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
-function serve(): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--home', home, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = out.match(/^RNN Studio at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
-  });
-}
-
-async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 /** The alphas of the backgrounds of a coloured text's characters. */
@@ -74,13 +36,7 @@ test('the Inspect screen shows surprise, units, connectivity and gradient flow o
   train('lstm'); // run 1
   train('rnn'); // run 2
   const url = await serve();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-  await page.goto(url);
+  const page = await studio.open(url);
   const nav = (name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click();
   // Straight to Inspect: its first requests reach a fresh engine worker together.
   await page.keyboard.press('Alt+5');

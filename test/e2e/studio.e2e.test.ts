@@ -7,8 +7,8 @@ import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CLI, ROOT, tempDir } from '../helpers.ts';
+import { CHROMIUM, until } from './served.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SHOTS = join(ARTIFACTS, 'screenshots');
 const DOCS = join(ROOT, 'docs');
@@ -73,15 +73,6 @@ async function shotsAtEachLook(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize(viewport);
-}
-
-async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 async function fillConfig(page: Page, values: Record<string, string>) {
