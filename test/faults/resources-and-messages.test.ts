@@ -11,6 +11,7 @@ import { RunConfigSchema, type RunConfigInput } from '../../shared/config.ts';
 import { estimateMemory, memoryRefusal } from '../../main/core/memory.ts';
 import { classificationReport, FULL_CONFUSION_MAX_CLASSES, TOP_CONFUSIONS } from '../../main/engine/training/metrics.ts';
 import type { TopConfusions } from '../../shared/types.ts';
+import { nameFields, wordsAt } from '../../shared/config-fields.ts';
 
 const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
 const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
@@ -39,7 +40,12 @@ test('the memory estimate refuses what cannot fit and never the defaults or ordi
   assert.ok(refusal, 'refused on a 16 GB machine');
   assert.match(refusal!, /needs about \d+ GB/);
   assert.match(refusal!, /but only 16 GB is available/);
-  for (const flag of ['--batch', '--seq-len', '--units', '--layers', '--skip-memory-check']) assert.ok(refusal!.includes(flag), `names ${flag}`);
+  // The core names the settings; the CLI words them with its flags, the studio with its labels.
+  const forCli = nameFields(refusal!, (path) => wordsAt(path)?.flag);
+  for (const flag of ['--batch', '--seq-len', '--units', '--layers', '--skip-memory-check']) assert.ok(forCli.includes(flag), `names ${flag}: ${forCli}`);
+  const forStudio = nameFields(refusal!, (path) => wordsAt(path)?.label);
+  for (const label of ['Batch', 'Sequence length', 'Units', 'Layers', 'Start anyway']) assert.ok(forStudio.includes(label), `names ${label}: ${forStudio}`);
+  assert.doesNotMatch(forStudio, /--[a-z]/);
   assert.ok(estimateMemory(generator({ units: 4096 }, {})).totalBytes > 2 * GB, 'a model of 4,096 units is large even at the default batch');
 
   const ordinary = [

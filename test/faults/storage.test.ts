@@ -178,7 +178,7 @@ test('a data folder path that is a file is refused in words, not with EEXIST', a
     writeFileSync(file, 'x');
     const r = await cli(['--json', 'runs'], file);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /not-a-folder is a file, not a folder: choose another data folder with --home/);
+    assert.match(r.stderr, /not-a-folder is a file, not a folder: choose another data folder \(--home, or RNN_STUDIO_HOME\)/);
     assert.doesNotMatch(r.stderr, /EEXIST/);
   } finally {
     dir.cleanup();
