@@ -81,11 +81,19 @@ export interface ExportReply {
   checkpointId: number;
 }
 
-/** What `runs:import-model` made: a run with status 'imported' and one checkpoint. */
+/**
+ * What `runs:import-model` made. A TensorFlow.js bundle: a run with status 'imported' and one checkpoint.
+ * A PyTorch folder that train.py trained: a run that continues its parent (stopped, so it resumes here,
+ * with the remote curve as its own), or, when the parent is not in this data folder, an 'imported' one.
+ */
 export interface ImportModelReply {
   run: RunSummary;
   /** The run the model was exported from, when it is in this data folder (the new run uses its dataset). */
   parentRunId: number | null;
+  /** Optimizer steps trained outside the studio (0 for a TensorFlow.js bundle). */
+  steps: number;
+  /** What the user should know: Adam's state restarting on resume, metrics lines left out. */
+  notes: string[];
 }
 
 export interface ClassifyReply {

@@ -35,5 +35,5 @@ export function withoutDatasetExtension(fileName: string): string {
 }
 
 /** What a trained model can be exported as (`runs:export`, `rnn-studio export --format`). */
-export const EXPORT_FORMATS = ['tfjs', 'onnx', 'html'] as const;
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'html', 'pytorch'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

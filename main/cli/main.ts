@@ -333,16 +333,24 @@ export async function main(argv: string[]): Promise<number> {
     .option('--force', 'write into a folder that already holds other files (files of the same names are replaced)')
     .action(async (id: string, o: { format: ExportFormat; out: string; checkpoint?: number; force?: boolean }) => {
       const r = await open().invoke('runs:export', { runId: idArg('run id')(id), checkpointId: o.checkpoint, format: o.format, out: o.out, force: o.force });
-      out.result({ format: r.format, files: r.files, runId: r.runId, checkpointId: r.checkpointId }, () => [`Exported run ${r.runId} (checkpoint ${r.checkpointId}) as ${r.format}:`, ...r.files.map((f) => `  ${f}`)].join('\n'));
+      const next =
+        r.format === 'pytorch'
+          ? ['', 'Train it on, anywhere PyTorch runs (README: "Training on a bigger machine"):', `  cd ${o.out} && torchrun --nproc_per_node 2 train.py --steps 1000`, `then bring it home: rnn-studio import-model ${o.out}`]
+          : [];
+      out.result({ format: r.format, files: r.files, runId: r.runId, checkpointId: r.checkpointId }, () => [`Exported run ${r.runId} (checkpoint ${r.checkpointId}) as ${r.format}:`, ...r.files.map((f) => `  ${f}`), ...next].join('\n'));
     });
 
   program
     .command('import-model <dir>')
-    .description('make a new run from a TensorFlow.js bundle the studio exported (model.json, weights.bin, vocab.json)')
+    .description('make a new run from a folder the studio exported: a TensorFlow.js bundle, or a PyTorch export after train.py trained it (its newest checkpoint and metrics.jsonl)')
     .action(async (dir: string) => {
-      const { run, parentRunId } = await open().invoke('runs:import-model', { path: dir });
-      out.result({ runId: run.id, parentRunId, datasetId: run.datasetId, task: run.task, step: run.step }, () =>
-        `Imported run ${run.id}: a ${run.config.model.cell} ${run.task === 'classify' ? 'classifier' : 'generator'} at step ${run.step}, ${parentRunId !== null ? `from run ${parentRunId} (dataset ${run.datasetId})` : `its corpus not in this data folder (stand-in dataset ${run.datasetId})`}.`,
+      const { run, parentRunId, steps, notes } = await open().invoke('runs:import-model', { path: dir });
+      out.result({ runId: run.id, parentRunId, steps, datasetId: run.datasetId, task: run.task, step: run.step, status: run.status, notes }, () =>
+        [
+          `Imported run ${run.id}: a ${run.config.model.cell} ${run.task === 'classify' ? 'classifier' : 'generator'} at step ${run.step}${steps > 0 ? ` (${steps} steps trained outside the studio)` : ''}, ${parentRunId !== null ? `from run ${parentRunId} (dataset ${run.datasetId})` : `its corpus not in this data folder (stand-in dataset ${run.datasetId})`}.`,
+          ...(run.status === 'stopped' ? [`Train it on here: rnn-studio resume ${run.id} --max-steps ${run.step + 500}`] : []),
+          ...notes.map((n) => `Note: ${n}.`),
+        ].join('\n'),
       );
     });
 

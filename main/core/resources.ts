@@ -18,3 +18,6 @@ export const SAMPLE_NAMES = {
   textColumn: 'text',
   labelColumn: 'label',
 } satisfies BundledDataset;
+
+/** The training script a PyTorch export ships (main/engine/export/pytorch.ts). */
+export const PYTORCH_TRAIN_SCRIPT = fileURLToPath(new URL('../../resources/pytorch/train.py', import.meta.url));

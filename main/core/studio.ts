@@ -32,7 +32,7 @@ import { EngineJobs } from './jobs.ts';
 import { Comparisons } from './compare.ts';
 import { timeline } from './timeline.ts';
 import { UploadArea, type SourceOrigin } from './uploads.ts';
-import { SAMPLE_CORPUS, SAMPLE_NAMES } from './resources.ts';
+import { PYTORCH_TRAIN_SCRIPT, SAMPLE_CORPUS, SAMPLE_NAMES } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 import { importModel } from './model-import.ts';
 import { setting } from '../../shared/config-fields.ts';
@@ -252,10 +252,12 @@ export class Studio implements ApiClient {
       'runs:export': async ({ runId, checkpointId, format, out, force }) => {
         const checkpoint = this.jobs.checkpointOf(runId, checkpointId);
         try {
-          const { files } = await exportCheckpoint(checkpoint.path, format, out, { force, runId, checkpointId: checkpoint.id });
+          const dataset = store.datasets.get(run(runId).datasetId);
+          const contentPath = dataset && dataset.chars > 0 ? store.datasets.content(dataset.id)!.contentPath : null;
+          const { files } = await exportCheckpoint(checkpoint.path, format, out, { force, runId, checkpointId: checkpoint.id, contentPath, trainScript: PYTORCH_TRAIN_SCRIPT });
           return { format, files, runId, checkpointId: checkpoint.id };
         } catch (err) {
-          if (err instanceof ExportError) throw new ApiError(err.code === 'destination-not-a-folder' ? 'bad-input' : 'conflict', err.message);
+          if (err instanceof ExportError) throw new ApiError(err.code === 'destination-not-empty' ? 'conflict' : 'bad-input', err.message);
           throw err;
         }
       },

@@ -76,8 +76,11 @@ export interface RunProgress {
 /** Where a branch starts: its parent's run and checkpoint, and what that checkpoint holds. */
 export interface BranchStart {
   parentRunId: number;
-  parentCheckpointId: number;
+  /** Null when that checkpoint is gone (an imported model's parent may have pruned it). */
+  parentCheckpointId: number | null;
   step: number;
+  /** The parent's step it continues from; default `step` (a branch starts where its parent stood). */
+  parentStep?: number;
   epoch: number;
   /** The branch's total steps; null: its epochs decide. */
   totalSteps: number | null;
@@ -131,9 +134,9 @@ export class RunTable {
         `INSERT INTO runs (dataset_id, task, config, status, step, total_steps, epoch, last_train_loss, parameters, train_seconds,
            parent_run_id, parent_checkpoint_id, parent_step, created_at, updated_at, finished_at)
          VALUES (@datasetId, @task, @config, 'stopped', @step, @totalSteps, @epoch, @lastTrainLoss, @parameters, @trainSeconds,
-           @parentRunId, @parentCheckpointId, @step, @now, @now, @now)`,
+           @parentRunId, @parentCheckpointId, @parentStep, @now, @now, @now)`,
       )
-      .run({ ...b, datasetId, task: config.task, config: JSON.stringify(config), now });
+      .run({ ...b, parentStep: b.parentStep ?? b.step, datasetId, task: config.task, config: JSON.stringify(config), now });
     return Number(info.lastInsertRowid);
   }
 

@@ -40,6 +40,14 @@ describe('ExportPanel in the desktop app', () => {
     expect(choices).toEqual(['Latest', 'step 200 · periodic', 'step 100 · periodic']);
   });
 
+  it('says how a PyTorch export trains elsewhere and comes back, only when PyTorch is chosen', async () => {
+    render(ExportPanel, { runId: 7, checkpoints });
+    expect(screen.queryByText(/torchrun/)).toBeNull();
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Format' }), { target: { value: 'pytorch' } });
+    expect(screen.getByText(/torchrun --nproc_per_node 2 train.py/)).toBeTruthy();
+    expect(screen.getByText(/rnn-studio import-model FOLDER/)).toBeTruthy();
+  });
+
   it('asks for a folder, exports the chosen format and checkpoint into it, and lists the files written', async () => {
     mock.invoke.mockImplementation(async (channel: string) => {
       if (channel === 'dialog:open') return { path: '/home/me/model' };

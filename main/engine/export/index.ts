@@ -10,6 +10,7 @@ import { modelSpecFromCheckpoint, vocabContract, type ModelSpec } from './model-
 import { tfjsFiles } from './tfjs.ts';
 import { onnxFiles } from './onnx.ts';
 import { htmlFiles } from './html.ts';
+import { pytorchFiles } from './pytorch.ts';
 
 export const VOCAB_FILE = 'vocab.json';
 
@@ -19,14 +20,25 @@ export interface ExportFile {
   data: Uint8Array;
 }
 
+/** What an export knows besides the checkpoint: where it came from, and what the PyTorch format ships with it. */
+export interface ExportSource {
+  runId?: number | null;
+  checkpointId?: number | null;
+  /** The run's dataset content (text, or JSONL examples); null when its corpus is not in this data folder. */
+  contentPath: string | null;
+  /** resources/pytorch/train.py (main/core/resources.ts knows where the resources are). */
+  trainScript: string;
+}
+
 /** A format's serialiser: the spec → its files (vocab.json is written for every format, here). */
-export type Exporter = (spec: ModelSpec) => ExportFile[] | Promise<ExportFile[]>;
+export type Exporter = (spec: ModelSpec, source: ExportSource) => ExportFile[] | Promise<ExportFile[]>;
 
 /** One entry per format. */
 export const EXPORTERS: Record<ExportFormat, Exporter> = {
   tfjs: tfjsFiles,
   onnx: onnxFiles,
   html: htmlFiles,
+  pytorch: pytorchFiles,
 };
 
 /** A refusal the user can act on (a destination in use, or not a folder): the message says which. */
@@ -34,7 +46,7 @@ export class ExportError extends Error {
   override name = 'ExportError';
   constructor(
     message: string,
-    readonly code: 'destination-not-empty' | 'destination-not-a-folder',
+    readonly code: 'destination-not-empty' | 'destination-not-a-folder' | 'corpus-missing',
   ) {
     super(message);
   }
@@ -54,7 +66,7 @@ export async function exportCheckpoint(
   checkpointPath: string,
   format: ExportFormat,
   outDir: string,
-  opts: { force?: boolean; runId?: number | null; checkpointId?: number | null } = {},
+  opts: ExportSource & { force?: boolean },
 ): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
   const dir = resolve(outDir);
@@ -66,7 +78,7 @@ export async function exportCheckpoint(
     }
   }
   const spec = modelSpecFromCheckpoint(loadCheckpoint(checkpointPath));
-  const files = await exporter(spec);
+  const files = await exporter(spec, opts);
   files.push({ name: VOCAB_FILE, data: new TextEncoder().encode(JSON.stringify(vocabContract(spec, opts), null, 2) + '\n') });
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];

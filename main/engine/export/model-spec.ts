@@ -106,6 +106,8 @@ export interface ModelSpec {
   startChar: string;
   /** Optimizer steps the weights had when checkpointed. */
   step: number;
+  /** The run's seed: its data split and batches (the PyTorch export writes the split it made). */
+  seed: number;
   config: RunConfig;
 }
 
@@ -174,6 +176,7 @@ export function modelSpecFromCheckpoint(state: CheckpointState): ModelSpec {
     output: { kernel: tensor(state, 'output.kernel', [D * H, O]), bias: tensor(state, 'output.bias', [O]) },
     startChar: state.startChar,
     step: state.step,
+    seed: state.seed,
     config,
   };
 }

@@ -55,7 +55,7 @@ const ModelSchema = z.object({
   weightsManifest: ManifestSchema,
 });
 
-function readJson(dir: string, name: string): unknown {
+export function readJson(dir: string, name: string): unknown {
   const path = join(dir, name);
   let bytes: Buffer;
   try {
@@ -64,7 +64,7 @@ function readJson(dir: string, name: string): unknown {
   } catch (err) {
     if (err instanceof BundleError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BundleError(`${dir} has no ${name}: import-model takes a folder that \`rnn-studio export --format tfjs\` wrote`);
+    if (code === 'ENOENT') throw new BundleError(`${dir} has no ${name}: import-model takes a folder that \`rnn-studio export --format tfjs\` or \`--format pytorch\` wrote`);
     throw new BundleError(`${path}: cannot be read (${code ?? (err as Error).message})`);
   }
   try {
@@ -74,14 +74,14 @@ function readJson(dir: string, name: string): unknown {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new BundleError(`${file}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
 /** The vocab.json contract, checked field by field and against its own config. */
-function readVocab(dir: string): VocabContract {
+export function readVocab(dir: string): VocabContract {
   const file = join(dir, VOCAB_FILE);
   const v = parse(VocabSchema, readJson(dir, VOCAB_FILE), file);
   const config = RunConfigSchema.safeParse(v.config);
