@@ -103,6 +103,25 @@ test("the newest checkpoint comes back as the parent's child, exactly, with trai
   assert.equal(done.step, 36);
 });
 
+test('a bidirectional classifier comes back with the same answers (weights through torch layout and back)', async () => {
+  const { runId } = await trainRun(studio, bench.labelledId, {
+    task: 'classify',
+    model: { cell: 'lstm', layers: 2, units: 8, embedding: 4, bidirectional: true, pooling: 'max' },
+    train: { maxLen: 10, batch: 8, epochs: 1, lr: 0.02, seed: 5, valSplit: 0.2 },
+  });
+  const dir = join(bench.dir.path, 'classifier');
+  await studio.invoke('runs:export', { runId, format: 'pytorch', out: dir });
+  const step = (await studio.invoke('runs:get', { id: runId })).step;
+  trainedBy(dir, step + 4, readWeights(dir), [{ step: step + 4, loss: 0.9, valLoss: 1, valAccuracy: 0.5, seconds: 1 }]);
+  const reply = await studio.invoke('runs:import-model', { path: dir });
+  assert.deepEqual([reply.parentRunId, reply.steps, reply.run.task], [runId, 4, 'classify']);
+  assert.equal((await studio.invoke('runs:get', { id: reply.run.id })).metrics[0].valAccuracy, 0.5);
+  const texts = ['a', 'cab', 'abbacab', 'ccbaccbaccbaccba'];
+  const before = await studio.invoke('runs:classify', { runId, texts });
+  const after = await studio.invoke('runs:classify', { runId: reply.run.id, texts });
+  after.results.forEach((r, i) => r.probabilities.forEach((p, c) => assert.ok(Math.abs(p - before.results[i].probabilities[c]) < 1e-6)));
+});
+
 test('a folder train.py never trained imports at the exported step; a metrics line cut short, or past the newest checkpoint, is left out and said', async () => {
   const untouched = await studio.invoke('runs:import-model', { path: copy() });
   assert.deepEqual([untouched.steps, untouched.run.step], [0, 20]);

@@ -136,9 +136,9 @@ function studioWeights(file: string, tensors: Map<string, { shape: number[]; dat
       for (let o = 0; o < O; o++) for (let k = 0; k < D * H; k++) data[k * O + o] = w[o * D * H + k];
     } else if (p.name === 'output.bias') data.set(get('output.bias'));
     else {
-      const m = /^layer(\d+)\.(bwd\.)?(kernel|recurrentKernel|bias)$/.exec(p.name)!;
+      const m = /^layer(\d+)\.(fwd\.|bwd\.)?(kernel|recurrentKernel|bias)$/.exec(p.name)!;
       const l = Number(m[1]);
-      const backward = m[2] !== undefined;
+      const backward = m[2] === 'bwd.';
       // Studio gate block j is torch's block k of the same gate.
       const blocks = studio.map((g) => torch.indexOf(g));
       if (m[3] === 'bias') {
