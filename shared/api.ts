@@ -162,6 +162,12 @@ export interface RunEstimate {
   /** Measured over probe steps on this machine's backend. */
   secondsPerStep: number;
   secondsPerEpoch: number;
+  /** The whole run (runLength in shared/run-plan.ts): maxSteps when set, else epochs × stepsPerEpoch. */
+  totalSteps: number;
+  /** totalSteps / stepsPerEpoch: passes over the training data. */
+  totalEpochs: number;
+  /** totalSteps × secondsPerStep; a classifier's patience may stop it sooner. */
+  totalSeconds: number;
   charsPerSec: number;
   backend: BackendName;
 }

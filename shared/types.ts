@@ -7,10 +7,13 @@ export type BackendName = 'node' | 'wasm' | 'cpu';
 /** Said where training runs on neither tfjs-node nor the native kernels: how to make it faster. */
 export const FASTER_BACKEND_HINT = 'For native speed install @tensorflow/tfjs-node (it downloads libtensorflow when installed; needs network).';
 
+/** Text lengths of a labelled dataset, in characters (code points); pNN: at least NN% of texts are at most this long. */
 export interface LengthStats {
   min: number;
   median: number;
   p90: number;
+  /** Absent in datasets imported before it was recorded: lengthCovering() falls back to p90. */
+  p95?: number;
   max: number;
   mean: number;
 }

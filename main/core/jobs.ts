@@ -5,6 +5,7 @@ import { ApiError, type ApiEvents, type ClassifyReply, type RequestOf, type RunE
 import type { ConnectivityReply, GradientFlowReply, UnitsReply } from '../../shared/inspect.ts';
 import { RunConfigSchema, SampleParamsSchema, type RunConfigInput, type SampleParams, type SampleParamsInput } from '../../shared/config.ts';
 import { describeZodError } from '../../shared/schemas.ts';
+import { runLength } from '../../shared/run-plan.ts';
 import type { CheckpointRecord, EvaluationRecord, SampleRecord } from '../../shared/types.ts';
 import { classificationReport } from '../engine/training/metrics.ts';
 import type { Example } from '../engine/corpus/labelled.ts';
@@ -112,7 +113,7 @@ export class EngineJobs {
     return { text: result.text, step: result.step };
   }
 
-  /** Parameters, memory and seconds per epoch of a config on a dataset, from a few timed steps. */
+  /** Parameters, memory, and seconds per epoch and for the whole run of a config on a dataset, from a few timed steps. */
   async estimate(datasetId: number, input: RunConfigInput | undefined): Promise<RunEstimate> {
     const dataset = this.store.datasets.get(datasetId);
     const content = this.store.datasets.content(datasetId);
@@ -135,6 +136,7 @@ export class EngineJobs {
       { type: 'probe-done' }
     >;
     const ratio = parameters / Math.max(1, trainChars);
+    const whole = runLength(t, probe.stepsPerEpoch, probe.secondsPerStep);
     return {
       parameters,
       trainChars,
@@ -144,6 +146,9 @@ export class EngineJobs {
       stepsPerEpoch: probe.stepsPerEpoch,
       secondsPerStep: probe.secondsPerStep,
       secondsPerEpoch: probe.secondsPerStep * probe.stepsPerEpoch,
+      totalSteps: whole.steps,
+      totalEpochs: whole.epochs,
+      totalSeconds: whole.seconds,
       charsPerSec: (t.batch * steps) / probe.secondsPerStep,
       backend: probe.backend,
     };

@@ -66,6 +66,7 @@ globalThis.ResizeObserver ??= class {
 } as unknown as typeof ResizeObserver;
 
 const { default: Train } = await import('../src/screens/Train.svelte');
+const { VIEW_KEY } = await import('../src/components/RunSettings.svelte');
 const { default: Runs } = await import('../src/screens/Runs.svelte');
 const { default: App } = await import('../src/App.svelte');
 const { default: TrainingMonitor } = await import('../src/components/TrainingMonitor.svelte');
@@ -127,6 +128,7 @@ beforeEach(() => {
 });
 
 describe('Train: the run comes first', () => {
+  beforeEach(() => localStorage.setItem(VIEW_KEY, 'advanced')); // these look for the Units field
   it('folds the settings into one line once a run starts, above which the run shows; the line reopens them', async () => {
     const started = detail({ id: 7, status: 'running', step: 0, metrics: [], checkpoints: [] });
     serve({ 'runs:start': summary(started), 'runs:get': started, 'app:info': info, 'datasets:list': [corpus], 'runs:list': [summary(started)] });

@@ -175,7 +175,7 @@ export interface LabelledStats {
   /** Classes sorted by name, with their example counts. */
   labels: Array<{ label: string; count: number }>;
   /** Text lengths in characters (code points). */
-  lengths: { min: number; median: number; p90: number; max: number; mean: number };
+  lengths: { min: number; median: number; p90: number; p95: number; max: number; mean: number };
   warnings: string[];
 }
 
@@ -196,7 +196,7 @@ export function labelledStats(examples: Example[]): LabelledStats {
   return {
     examples: examples.length,
     labels,
-    lengths: { min: lengths[0], median: at(0.5), p90: at(0.9), max: lengths[lengths.length - 1], mean: lengths.reduce((a, b) => a + b, 0) / lengths.length },
+    lengths: { min: lengths[0], median: at(0.5), p90: at(0.9), p95: at(0.95), max: lengths[lengths.length - 1], mean: lengths.reduce((a, b) => a + b, 0) / lengths.length },
     warnings,
   };
 }
