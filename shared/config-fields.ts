@@ -26,6 +26,8 @@ interface Words {
   none?: string;
   /** An enum's values as the form's select names them (default: the value itself). */
   optionNames?: Record<string, string>;
+  /** One line on each of an enum's values, for someone choosing between them. */
+  optionHelp?: Record<string, string>;
 }
 
 type ConfigPath = 'task' | `model.${keyof ModelConfig}` | `train.${keyof TrainConfig}`;
@@ -33,31 +35,35 @@ type ConfigPath = 'task' | `model.${keyof ModelConfig}` | `train.${keyof TrainCo
 /** In the order `--help` lists the flags and the form shows its inputs (its selects and checkboxes first). */
 const CONFIG_WORDS: { [P in ConfigPath]: Words } = {
   task: { flag: '--task', argument: 'task', label: 'Task', help: 'generate text, or classify labelled examples', form: false },
-  'model.cell': { flag: '--cell', argument: 'type', label: 'Cell', help: 'LSTM remembers longest; GRU is lighter', optionNames: { lstm: 'LSTM', gru: 'GRU', rnn: 'SimpleRNN' } },
-  'model.layers': { flag: '--layers', label: 'Layers', help: 'stacked recurrent layers', sayLimits: true },
-  'model.units': { flag: '--units', label: 'Units', help: 'hidden units per layer' },
-  'model.embedding': { flag: '--embedding', label: 'Embedding', help: 'size of each character’s vector' },
-  'model.dropout': { flag: '--dropout', label: 'Dropout', help: 'dropout rate between layers', sayLimits: true, step: '0.05' },
-  'train.seqLen': { flag: '--seq-len', label: 'Sequence length', help: 'characters per training window', task: 'generate' },
-  'train.maxLen': { flag: '--max-len', label: 'Max length', help: 'characters read per text; longer ones are truncated', task: 'classify' },
-  'train.batch': { flag: '--batch', label: 'Batch', help: 'windows per step' },
-  'train.lr': { flag: '--lr', label: 'Learning rate', help: 'Adam’s learning rate' },
-  'train.clip': { flag: '--clip', label: 'Gradient clip', help: 'clip gradients at this global norm; 0 = off' },
-  'train.epochs': { flag: '--epochs', label: 'Epochs', help: 'passes over the training text' },
-  'train.maxSteps': { flag: '--max-steps', label: 'Max steps', help: 'stop after this many steps in total; overrides epochs', none: 'none' },
-  'train.valSplit': { flag: '--val-split', label: 'Validation split', help: 'fraction of the text held out for validation', sayLimits: true, step: '0.01' },
-  'train.seed': { flag: '--seed', label: 'Seed', help: 'same seed, same run', none: 'random' },
-  'train.checkpointEvery': { flag: '--checkpoint-every', label: 'Checkpoint every', help: 'steps between checkpoints' },
-  'train.sampleEvery': { flag: '--sample-every', label: 'Sample every', help: 'steps between recorded samples; 0 = never', task: 'generate' },
-  'train.evalEvery': { flag: '--eval-every', label: 'Validate every', help: 'steps between measures of the validation loss', task: 'generate' },
-  'train.keepCheckpoints': { flag: '--keep-checkpoints', label: 'Checkpoints kept', help: 'checkpoints kept besides the best', form: false },
-  'model.bidirectional': { flag: '--bidirectional', label: 'Bidirectional', help: 'read each text both ways', task: 'classify' },
-  'model.pooling': {
-    flag: '--pooling', argument: 'how', label: 'Pooling', help: 'what the output sees: the last state, or the mean or max over time', task: 'classify',
-    optionNames: { last: 'last state', mean: 'mean over time', max: 'max over time' },
+  'model.cell': {
+    flag: '--cell', argument: 'type', label: 'Cell', help: 'the kind of memory the network has: LSTM remembers longest, GRU is lighter, SimpleRNN is the plainest',
+    optionNames: { lstm: 'LSTM', gru: 'GRU', rnn: 'SimpleRNN' },
+    optionHelp: { lstm: 'remembers longest; the usual choice', gru: 'lighter and a little faster; often as good', rnn: 'the plainest: fast, but forgets after a few characters' },
   },
-  'train.classWeights': { flag: '--class-weights', argument: 'how', label: 'Class weights', help: 'balanced weighs rare classes up', task: 'classify' },
-  'train.patience': { flag: '--patience', label: 'Patience', help: 'epochs without a better validation loss before stopping; 0 = never', task: 'classify' },
+  'model.layers': { flag: '--layers', label: 'Layers', help: 'layers stacked one on another: more can learn deeper patterns, but train slower', sayLimits: true },
+  'model.units': { flag: '--units', label: 'Units', help: 'how much each layer can hold in mind: more learns more, trains slower and can memorise a small text' },
+  'model.embedding': { flag: '--embedding', label: 'Embedding', help: 'how many numbers describe each character as it comes in' },
+  'model.dropout': { flag: '--dropout', label: 'Dropout', help: 'share of connections switched off at random while learning, so the model cannot just memorise', sayLimits: true, step: '0.05' },
+  'train.seqLen': { flag: '--seq-len', label: 'Sequence length', help: 'how many characters the model reads in one go as it learns: longer finds longer patterns, slower', task: 'generate' },
+  'train.maxLen': { flag: '--max-len', label: 'Max length', help: 'characters read from each text: longer texts are cut there, shorter ones padded (by default, the length 95% of the dataset’s texts fit in)', task: 'classify' },
+  'train.batch': { flag: '--batch', label: 'Batch', help: 'how many pieces of text the model learns from at once: larger is steadier and uses more memory' },
+  'train.lr': { flag: '--lr', label: 'Learning rate', help: 'how big a change each step makes: too high and learning jumps about, too low and it crawls' },
+  'train.clip': { flag: '--clip', label: 'Gradient clip', help: 'keeps one bad step from undoing what was learnt (a cap on each change); 0 = no cap' },
+  'train.epochs': { flag: '--epochs', label: 'Epochs', help: 'how many times the model reads through all of your training data' },
+  'train.maxSteps': { flag: '--max-steps', label: 'Max steps', help: 'stop after this many learning steps in all, instead of counting passes over the data', none: 'none' },
+  'train.valSplit': { flag: '--val-split', label: 'Validation split', help: 'share of your data kept aside to check the model on text it never learns from', sayLimits: true, step: '0.01' },
+  'train.seed': { flag: '--seed', label: 'Seed', help: 'the same seed trains the same run again', none: 'random' },
+  'train.checkpointEvery': { flag: '--checkpoint-every', label: 'Checkpoint every', help: 'how often, in steps, the model is saved, so you can stop and go on later' },
+  'train.sampleEvery': { flag: '--sample-every', label: 'Sample every', help: 'how often, in steps, the model writes a short text so you can watch it learn; 0 = never', task: 'generate' },
+  'train.evalEvery': { flag: '--eval-every', label: 'Validate every', help: 'how often, in steps, the model is checked on the text kept aside', task: 'generate' },
+  'train.keepCheckpoints': { flag: '--keep-checkpoints', label: 'Checkpoints kept', help: 'saved copies of the model kept besides the best one', form: false },
+  'model.bidirectional': { flag: '--bidirectional', label: 'Bidirectional', help: 'read each text both ways, from the start and from the end', task: 'classify' },
+  'model.pooling': {
+    flag: '--pooling', argument: 'how', label: 'Pooling', help: 'what the decision is made from: the state where reading ended, or the average or the strongest signal over the text', task: 'classify',
+    optionNames: { last: 'where reading ended', mean: 'average over the text', max: 'strongest over the text' },
+  },
+  'train.classWeights': { flag: '--class-weights', argument: 'how', label: 'Class weights', help: 'balanced counts the rarer classes for more, so the model does not ignore them', task: 'classify' },
+  'train.patience': { flag: '--patience', label: 'Patience', help: 'stop early after this many passes that did not do better on the text kept aside; 0 = never stop early', task: 'classify' },
   'train.sampleLength': { label: 'Sample length', help: 'characters in each training-time sample', task: 'generate', form: false },
   'train.samplePrime': { label: 'Sample prime', help: 'prime of the training-time samples', none: 'the first character of the corpus', task: 'generate', form: false },
   'train.evalBatches': { label: 'Validation batches', help: 'validation reads at most this many batches', form: false },

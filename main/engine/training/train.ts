@@ -1,6 +1,7 @@
 // The training loop. It knows nothing of workers, SQLite or the UI, nor of what is being trained: a
 // TrainingTask (tasks/task.ts: generator or classifier) supplies the loss of each batch and the
 // evaluation; the loop reports through callbacks and is steered through a TrainingControl (control.ts).
+import { runLength } from '../../../shared/run-plan.ts';
 import { join } from 'node:path';
 import { tf } from '../model/backend.ts';
 import type { RunConfig } from '../../../shared/config.ts';
@@ -91,7 +92,7 @@ export class Trainer {
     const { config, resume, task } = opts;
     const t = config.train;
     this.task = task;
-    this.totalSteps = opts.maxSteps ?? t.maxSteps ?? t.epochs * task.stepsPerEpoch;
+    this.totalSteps = opts.maxSteps ?? runLength(t, task.stepsPerEpoch, 0).steps;
     this.optimizer = task.ops.adam(task.variables, resume?.lr ?? t.lr);
     if (resume) this.optimizer.restore((kind, name) => resume.tensors.get(`adam.${kind}/${name}`)!.data, resume.adamStep);
     this.rng = new Rng(resume?.rngState ?? mixSeed(opts.seed, 0xd207));
