@@ -86,8 +86,11 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
   }
 
   await go(2, 'Train');
+  await page.getByRole('radio', { name: 'Advanced' }).waitFor();
+  await audit('Train, Basic settings');
+  await page.getByRole('radio', { name: 'Advanced' }).check();
   await page.locator('input[name=units]').waitFor();
-  await audit('Train');
+  await audit('Train, Advanced settings');
   await page.getByRole('button', { name: 'Compare cells' }).click();
   const compare = page.getByRole('dialog', { name: /Compare cells on/ });
   await compare.waitFor();

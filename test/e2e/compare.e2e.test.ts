@@ -43,6 +43,7 @@ test('Compare cells: three cells at one budget, overlaid, side by side, and a ru
   await t.test('Compare cells queues a SimpleRNN, an LSTM and a GRU and shows them train, one after another', async () => {
     await screen(page, 'Train');
     const config = { layers: '1', units: '48', embedding: '16', seqLen: '32', batch: '16', lr: '0.01', maxSteps: String(STEPS), evalEvery: '20', sampleEvery: '100', checkpointEvery: '200', seed: '3' };
+    await page.getByRole('radio', { name: 'Advanced' }).check(); // every field
     for (const [name, value] of Object.entries(config)) await page.locator(`input[name=${name}]`).fill(value);
     await page.getByRole('button', { name: 'Compare cells' }).click();
     const dialog = page.getByRole('dialog', { name: /Compare cells on speeches/ });

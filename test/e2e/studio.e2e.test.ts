@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CLI, ROOT, tempDir } from '../helpers.ts';
@@ -11,9 +11,6 @@ import { CHROMIUM, until } from './served.ts';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SHOTS = join(ARTIFACTS, 'screenshots');
-const DOCS = join(ROOT, 'docs');
-/** `UPDATE_README_SHOTS=1 npm test`: the README's screenshots in docs/ are replaced; otherwise the tree is left as it was. */
-const UPDATE_README_SHOTS = process.env.UPDATE_README_SHOTS === '1';
 const dir = tempDir();
 const home = join(dir.path, 'home');
 const loopReport = join(dir.path, 'event-loop.json');
@@ -76,6 +73,8 @@ async function shotsAtEachLook(page: Page, name: string): Promise<void> {
 }
 
 async function fillConfig(page: Page, values: Record<string, string>) {
+  // Every field is in the form's Advanced view (Basic shows cell, size and length).
+  await page.getByRole('radio', { name: 'Advanced' }).check();
   for (const [name, value] of Object.entries(values)) await page.locator(`input[name=${name}]`).fill(value);
 }
 
@@ -111,7 +110,6 @@ test('from the sample corpus to streamed samples, surviving a killed server', as
     const runBox = (await page.getByRole('region', { name: 'Training run 1' }).boundingBox())!;
     assert.ok(runBox.y < 200, `the run starts near the top of the screen (at ${runBox.y}px)`);
     await shotsAtEachLook(page, 'train-during');
-    if (UPDATE_README_SHOTS) copyFileSync(join(SHOTS, 'train-during-1400x900-light.png'), join(DOCS, 'screenshot-train.png'));
 
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByTestId('run-status').filter({ hasText: 'paused' }).waitFor();
@@ -252,6 +250,7 @@ test('a classifier from a CSV: choose the columns, train, classify typed text, s
   await t.test('training shows live validation accuracy beside the loss', async () => {
     await screen(page, 'Train');
     await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
+    await page.getByRole('radio', { name: 'Advanced' }).check();
     await page.getByLabel('Pooling').selectOption('last');
     await page.getByText('Bidirectional').click();
     await fillConfig(page, { layers: '1', units: '32', embedding: '16', maxLen: '16', batch: '64', lr: '0.01', epochs: '3', seed: '2' });
