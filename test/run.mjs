@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNative } from '../scripts/build-native.mjs';
+import { hasTorch } from './torch.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2);
@@ -19,16 +20,22 @@ function find(dir) {
   });
 }
 
-/** The end-to-end tests need Chromium; on Debian as root, install it the way .ci/run does. */
-function ensureChromium() {
-  if (process.env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
-  const root = process.getuid?.() === 0;
-  if (root && existsSync('/usr/bin/apt-get')) {
-    console.log('Installing Debian Chromium for the end-to-end tests (apt-get install -y chromium)…');
+/**
+ * What the tests need from the system, installed the way .ci/run does when this is Debian and root:
+ * Chromium for the end-to-end tests, and PyTorch (Debian's python3-torch, OpenBLAS) for the PyTorch
+ * export's round trip (test/engine/export-pytorch.test.ts).
+ */
+function ensureSystemPackages() {
+  const missing = [];
+  if (!process.env.CHROMIUM_PATH && !existsSync('/usr/bin/chromium')) missing.push('chromium');
+  if (!hasTorch()) missing.push('python3-torch', 'libopenblas0-pthread');
+  if (missing.length === 0) return;
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.log(`Installing what the tests need (apt-get install -y ${missing.join(' ')})…`);
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   } else {
-    console.log('Chromium is missing: install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH.');
+    console.log(`Missing for the tests: ${missing.join(', ')} (Debian: sudo apt-get install -y ${missing.join(' ')}; or set CHROMIUM_PATH for Chromium).`);
   }
 }
 
@@ -46,8 +53,8 @@ function run(command, args, onOutput) {
 
 const nodeFiles = (only.length ? only.filter((f) => !f.startsWith('renderer')) : find(join(root, 'test'))).map((f) => relative(root, f)).sort();
 const runVitest = only.length === 0 || only.some((f) => f.startsWith('renderer'));
+ensureSystemPackages();
 if (nodeFiles.some((f) => f.includes('e2e'))) {
-  ensureChromium();
   // The end-to-end tests serve the built page: build it from these sources first.
   spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
 }

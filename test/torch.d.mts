@@ -1,0 +1,7 @@
+/** The system Python that has Debian's python3-torch, and torchrun. */
+export const TORCH_PYTHON: string;
+export const TORCHRUN: string;
+/** The environment to run PyTorch in (OpenBLAS, passive OpenMP threads, `threads` threads). */
+export function torchEnv(threads?: number): NodeJS.ProcessEnv;
+/** True when the system Python imports torch. */
+export function hasTorch(): boolean;
