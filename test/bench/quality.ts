@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { stratifiedSplit } from '../../main/engine/training/tasks/classify.ts';
+import { stratifiedSplit } from '../../main/engine/corpus/examples.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const torchScript = join(root, 'test/bench/torch_quality.py');

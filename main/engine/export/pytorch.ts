@@ -19,8 +19,7 @@
 //  - train.py (resources/pytorch/train.py, copied as it is) and vocab.json (written by index.ts).
 import { readFileSync } from 'node:fs';
 import { Vocabulary } from '../corpus/charset.ts';
-import { readExamples } from '../training/tasks/index.ts';
-import { encodeExamples, stratifiedSplit } from '../training/tasks/classify.ts';
+import { encodeExamples, readExamples, stratifiedSplit } from '../corpus/examples.ts';
 import { ExportError, type ExportFile, type ExportSource } from './index.ts';
 import { GATE_ORDERS, inputEmbedding, stackGates, type ModelSpec, type SpecTensor } from './model-spec.ts';
 import { encodeSafetensors, type NamedTensor } from './safetensors.ts';

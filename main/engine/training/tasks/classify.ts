@@ -3,46 +3,12 @@
 import { tf } from '../../model/backend.ts';
 import type { RunConfig } from '../../../../shared/config.ts';
 import type { Misclassified } from '../../../../shared/types.ts';
-import { Vocabulary } from '../../corpus/charset.ts';
 import { CharClassifier, padBatch } from '../../model/classifier.ts';
 import { classificationReport } from '../metrics.ts';
 import type { EngineOps } from '../../model/ops.ts';
 import { Rng, mixSeed } from '../../corpus/rng.ts';
-import type { Example } from '../../corpus/labelled.ts';
+import { stratifiedSplit, type EncodedExample } from '../../corpus/examples.ts';
 import type { Evaluation, TrainingTask } from './task.ts';
-
-export interface EncodedExample {
-  ids: Uint16Array;
-  label: number;
-  text: string;
-}
-
-/** Encodes texts (truncated to maxLen characters) and maps labels to their index in `labels`. */
-export function encodeExamples(examples: Example[], vocab: Vocabulary, labels: string[], maxLen: number): EncodedExample[] {
-  const index = new Map(labels.map((l, i) => [l, i]));
-  return examples.map((e) => {
-    const label = index.get(e.label);
-    if (label === undefined) throw new Error(`the label "${e.label}" is not one of this model's classes (${labels.join(', ')})`);
-    const ids = vocab.encode(e.text);
-    return { ids: ids.length > maxLen ? ids.slice(0, maxLen) : ids, label, text: e.text };
-  });
-}
-
-/** Per class, the same share goes to validation (at least one example of each class with two or more). */
-export function stratifiedSplit(labels: number[], valSplit: number, seed: number): { train: number[]; val: number[] } {
-  const byClass = new Map<number, number[]>();
-  labels.forEach((l, i) => byClass.set(l, [...(byClass.get(l) ?? []), i]));
-  const rng = new Rng(mixSeed(seed, 0x5971));
-  const train: number[] = [];
-  const val: number[] = [];
-  for (const [, members] of [...byClass].sort((a, b) => a[0] - b[0])) {
-    rng.shuffle(members);
-    const n = valSplit > 0 && members.length >= 2 ? Math.max(1, Math.round(members.length * valSplit)) : 0;
-    val.push(...members.slice(0, n));
-    train.push(...members.slice(n));
-  }
-  return { train: train.sort((a, b) => a - b), val: val.sort((a, b) => a - b) };
-}
 
 export class ClassifierTask implements TrainingTask {
   readonly model: CharClassifier;

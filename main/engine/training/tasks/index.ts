@@ -6,11 +6,11 @@ import { Vocabulary } from '../../corpus/charset.ts';
 import { initialWeights } from '../../model/generator.ts';
 import { Rng, mixSeed } from '../../corpus/rng.ts';
 import type { CheckpointState } from '../../storage/checkpoint.ts';
-import type { Example } from '../../corpus/labelled.ts';
 import type { TrainingTask } from './task.ts';
 import type { EngineOps } from '../../model/ops.ts';
 import { GeneratorTask } from './generate.ts';
-import { ClassifierTask, encodeExamples } from './classify.ts';
+import { ClassifierTask } from './classify.ts';
+import { encodeExamples, readExamples } from '../../corpus/examples.ts';
 
 export interface TaskData {
   config: RunConfig;
@@ -36,13 +36,6 @@ export interface BuiltTask {
 /** The character fed first when a sample has no prime: a line start if the corpus has newlines. */
 export function startCharFor(vocab: string[], corpusFirstChar: string): string {
   return vocab.includes('\n') ? '\n' : corpusFirstChar;
-}
-
-export function readExamples(contentPath: string): Example[] {
-  return readFileSync(contentPath, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Example);
 }
 
 export function buildTask(d: TaskData): BuiltTask {
