@@ -583,7 +583,12 @@ def train(args, cfg):
             save_checkpoint(args.dir, step, model, opt)
     if world > 1:
         dist.barrier()
-        dist.destroy_process_group()
+        # PyTorch 1.13 can deadlock tearing DDP's gloo group down at exit: the main thread holds the GIL while it
+        # joins a gloo worker that wants the GIL to free a tensor (seen here, one process spinning for good).
+        # Everything is written and fsynced by now, so each process leaves without that teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def save_checkpoint(folder, step, model, opt):
