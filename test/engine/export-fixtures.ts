@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Studio } from '../../main/core/studio.ts';
 import type { CellType, Pooling } from '../../shared/config.ts';
+import type { VocabContract } from '../../main/engine/export/model-spec.ts';
 import { tempDir } from '../helpers.ts';
 
 /** Every format gives the studio's probabilities within this. */
@@ -46,4 +47,42 @@ export async function trainRun(studio: Studio, datasetId: number, config: Record
   assert.equal(done.status, 'finished', done.error ?? '');
   const detail = await studio.invoke('runs:get', { id: run.id });
   return { runId: run.id, checkpoint: detail.checkpoints.at(-1)!.path };
+}
+
+/** vocab.json's contract (model-spec.ts), as someone else's code reads it. */
+export type ExportedVocab = Pick<VocabContract, 'task' | 'chars' | 'unknownId' | 'idOffset' | 'padId' | 'labels' | 'maxLen'>;
+
+/** A text as input ids by vocab.json alone: unknown characters as unknownId (or left out), then truncated. */
+export function encodeByVocab(vocab: ExportedVocab, text: string): number[] {
+  const ids: number[] = [];
+  for (const c of text) {
+    const i = vocab.chars.indexOf(c);
+    const id = i >= 0 ? i : vocab.unknownId;
+    if (id !== null) ids.push(id + vocab.idOffset);
+  }
+  return vocab.maxLen !== null ? ids.slice(0, vocab.maxLen) : ids;
+}
+
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
+ * Each format's record of differences from the studio: `record` fails a case past TOLERANCE and keeps the
+ * largest per case; `report` prints them as diagnostics (the README quotes them).
+ */
+export function differences(runtime: string) {
+  const largest = new Map<string, number>();
+  return {
+    record(name: string, diff: number): void {
+      largest.set(name, Math.max(largest.get(name) ?? 0, diff));
+      assert.ok(diff <= TOLERANCE, `${name}: ${runtime} differs from the studio by ${diff}`);
+    },
+    report(t: { diagnostic(message: string): void }): void {
+      for (const [name, diff] of largest) t.diagnostic(`largest difference, ${name}: ${diff.toExponential(2)}`);
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { engineOps } from '../../main/engine/model/ops.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { ONNX_SCHEMA } from '../../main/engine/export/onnx-schema.ts';
 import { ENGINE_PATHS } from '../helpers.ts';
-import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
+import { CELLS, POOLINGS, closeExportBench, differences, encodeByVocab, maxDiff, type ExportedVocab, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 
 const ModelProto = protobuf.Root.fromJSON(ONNX_SCHEMA).lookupType('onnx.ModelProto');
 
@@ -25,8 +25,7 @@ let dir: ExportBench['dir'];
 let studio: Studio;
 let corpusId: number;
 let labelledId: number;
-/** The largest difference measured, per case, for the closing diagnostic. */
-const largest = new Map<string, number>();
+const { record, report } = differences('onnxruntime');
 
 before(async () => {
   await initBackend();
@@ -40,34 +39,14 @@ after(async () => {
 
 const trainTiny = (datasetId: number, config: Record<string, unknown>) => trainRun(studio, datasetId, config);
 
-/** vocab.json's contract (model-spec.ts), read as someone else's code would. */
-interface Vocab {
-  task: 'generate' | 'classify';
-  chars: string[];
-  unknownId: number | null;
-  idOffset: number;
-  padId: number | null;
-  labels: string[] | null;
-  maxLen: number | null;
-}
-
 /** Exports the run's latest checkpoint through `runs:export`; returns model.onnx's path and vocab.json. */
-async function exportOnnx(runId: number): Promise<{ path: string; vocab: Vocab }> {
+async function exportOnnx(runId: number): Promise<{ path: string; vocab: ExportedVocab }> {
   const reply = await studio.invoke('runs:export', { runId, format: 'onnx', out: join(dir.path, `export-${runId}`) });
   assert.deepEqual(reply.files.map((f) => basename(f)), ['model.onnx', 'vocab.json']);
-  return { path: reply.files[0], vocab: JSON.parse(readFileSync(reply.files[1], 'utf8')) as Vocab };
+  return { path: reply.files[0], vocab: JSON.parse(readFileSync(reply.files[1], 'utf8')) as ExportedVocab };
 }
 
 /** A text as input ids by vocab.json alone: unknown characters as unknownId (or left out), then truncated. */
-function encode(vocab: Vocab, text: string): number[] {
-  const ids: number[] = [];
-  for (const c of text) {
-    const i = vocab.chars.indexOf(c);
-    const id = i >= 0 ? i : vocab.unknownId;
-    if (id !== null) ids.push(id + vocab.idOffset);
-  }
-  return vocab.maxLen !== null ? ids.slice(0, vocab.maxLen) : ids;
-}
 
 /** ids [B, T] → probabilities from onnxruntime. */
 async function runOnnx(session: ort.InferenceSession, ids: number[][]): Promise<{ data: Float32Array; dims: readonly number[] }> {
@@ -78,17 +57,7 @@ async function runOnnx(session: ort.InferenceSession, ids: number[][]): Promise<
   return { data: p.data as Float32Array, dims: p.dims };
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
-function record(name: string, diff: number): void {
-  largest.set(name, Math.max(largest.get(name) ?? 0, diff));
-  assert.ok(diff <= TOLERANCE, `${name}: onnxruntime differs from the studio by ${diff}`);
-}
 
 for (const cell of CELLS) {
   for (const layers of [1, 2]) {
@@ -102,7 +71,7 @@ for (const cell of CELLS) {
       const session = await ort.InferenceSession.create(path);
       const V = vocab.chars.length;
       const texts = ['the cat sat', 'a rat ate th']; // one batch: [2, 12]
-      const ids = texts.map((t) => encode(vocab, t.padEnd(12, ' ')));
+      const ids = texts.map((t) => encodeByVocab(vocab, t.padEnd(12, ' ')));
       const onnx = await runOnnx(session, ids);
       assert.deepEqual(onnx.dims, [2, 12, V]);
 
@@ -126,7 +95,7 @@ for (const cell of CELLS) {
       const length = 30;
       const sample = await studio.invoke('samples:generate', { runId, params: { prime, length, topK: 1, seed: 1 } });
       const banned = vocab.unknownId ?? -1;
-      const seq = encode(vocab, prime);
+      const seq = encodeByVocab(vocab, prime);
       for (let i = 0; i < length; i++) {
         const { data } = await runOnnx(session, [seq]);
         const row = data.subarray((seq.length - 1) * V, seq.length * V);
@@ -155,7 +124,7 @@ for (const cell of CELLS) {
         // (sequence_lens 0: the studio answers from zero states, and so does onnxruntime).
         const texts = ['a', 'cab', 'abbacab', 'bacca#b', 'ccbaccbaccbaccba', '##'];
         const studioAnswer = await studio.invoke('runs:classify', { runId, texts });
-        const encoded = texts.map((t) => encode(vocab, t));
+        const encoded = texts.map((t) => encodeByVocab(vocab, t));
         const T = Math.max(...encoded.map((e) => e.length));
         const padded = encoded.map((e) => [...e, ...Array<number>(T - e.length).fill(vocab.padId!)]);
         const onnx = await runOnnx(session, padded);
@@ -187,6 +156,6 @@ test('model.onnx is a standard ONNX model (IR 8, opset 17, standard operators on
   assert.deepEqual(session.inputNames, ['ids']);
   assert.deepEqual(session.outputNames, ['probabilities']);
   t.diagnostic(`model.onnx of a 1×8 LSTM generator: ${statSync(path).size} bytes`);
-  for (const [name, diff] of largest) t.diagnostic(`largest difference, ${name}: ${diff.toExponential(2)}`);
+  report(t);
   await session.release();
 });

@@ -17,12 +17,12 @@ import { engineOps } from '../../main/engine/model/ops.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { decodeSafetensors } from '../../main/engine/export/safetensors.ts';
 import type { PytorchConfig } from '../../main/engine/export/pytorch.ts';
-import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
+import { CELLS, POOLINGS, closeExportBench, differences, encodeByVocab, maxDiff, type ExportedVocab, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 import { TORCH_PYTHON, hasTorch, torchEnv } from '../torch.mjs';
 
 let bench: ExportBench;
 let studio: Studio;
-const largest = new Map<string, number>();
+const { record, report } = differences('PyTorch');
 
 before(async () => {
   assert.ok(hasTorch(), `PyTorch is missing: these tests run the export in Debian's python3-torch (apt-get install -y python3-torch libopenblas0-pthread; npm test installs it as root)`);
@@ -35,21 +35,12 @@ after(async () => {
   await closeExportBench(bench);
 });
 
-interface Vocab {
-  chars: string[];
-  unknownId: number | null;
-  idOffset: number;
-  padId: number | null;
-  labels: string[] | null;
-  maxLen: number | null;
-}
-
-async function exportTorch(runId: number): Promise<{ dir: string; vocab: Vocab; config: PytorchConfig }> {
+async function exportTorch(runId: number): Promise<{ dir: string; vocab: ExportedVocab; config: PytorchConfig }> {
   const dir = join(bench.dir.path, `pytorch-${runId}`);
   const reply = await studio.invoke('runs:export', { runId, format: 'pytorch', out: dir });
   const names = reply.files.map((f) => basename(f));
   for (const name of ['model.safetensors', 'config.json', 'corpus.bin', 'train.py', 'vocab.json']) assert.ok(names.includes(name), `the export holds ${name}`);
-  return { dir, vocab: JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as Vocab, config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as PytorchConfig };
+  return { dir, vocab: JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as ExportedVocab, config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as PytorchConfig };
 }
 
 /** Runs the export's train.py with `args` in its folder; returns stdout (fails the test on a non-zero exit). */
@@ -67,27 +58,8 @@ function probe(dir: string, ids: number[][]): number[] {
   return (out.probabilities as unknown[]).flat(3) as number[];
 }
 
-function encode(vocab: Vocab, text: string): number[] {
-  const ids: number[] = [];
-  for (const c of text) {
-    const i = vocab.chars.indexOf(c);
-    const id = i >= 0 ? i : vocab.unknownId;
-    if (id !== null) ids.push(id + vocab.idOffset);
-  }
-  return vocab.maxLen !== null ? ids.slice(0, vocab.maxLen) : ids;
-}
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
-function record(name: string, diff: number): void {
-  largest.set(name, Math.max(largest.get(name) ?? 0, diff));
-  assert.ok(diff <= TOLERANCE, `${name}: PyTorch differs from the studio by ${diff}`);
-}
 
 for (const cell of CELLS) {
   for (const layers of [1, 2, 3, 4]) {
@@ -102,7 +74,7 @@ for (const cell of CELLS) {
       assert.deepEqual(config.model, { cell, layers, units: 8, embedding: 4, dropout: 0, bidirectional: false, pooling: 'last', vocabSize: V, outputs: V, gru: 'reset-before' });
       assert.equal(config.step, 30);
       const texts = ['the cat sat', 'a rat ate th'];
-      const ids = texts.map((t) => encode(vocab, t.padEnd(12, ' ')));
+      const ids = texts.map((t) => encodeByVocab(vocab, t.padEnd(12, ' ')));
       const torch = probe(dir, ids);
 
       const state = loadCheckpoint(checkpoint);
@@ -133,10 +105,10 @@ for (const cell of CELLS) {
         const texts = ['a', 'cab', 'abbacab', 'bacca#b', 'ccbaccbaccbaccba', '##'];
         const answer = await studio.invoke('runs:classify', { runId, texts });
         // train.py pads a batch of any lengths itself, as the studio does; '##' has no known character.
-        const torch = probe(dir, texts.map((t) => encode(vocab, t)));
+        const torch = probe(dir, texts.map((t) => encodeByVocab(vocab, t)));
         record(name, maxDiff(torch, answer.results.flatMap((r) => r.probabilities)));
         // Each text alone gives what it gave in the batch: padding never changes the answer.
-        record(name, maxDiff(probe(dir, [encode(vocab, 'cab')]), answer.results[1].probabilities));
+        record(name, maxDiff(probe(dir, [encodeByVocab(vocab, 'cab')]), answer.results[1].probabilities));
 
         // The examples train.py trains on are the studio's, split as the studio splits them for this seed.
         const index = JSON.parse(readFileSync(join(dir, 'examples.json'), 'utf8')) as { lengths: number[]; labels: number[]; val: number[] };
@@ -168,5 +140,5 @@ test('a generator\'s export holds its corpus as the studio encodes it, with the 
   const kernel = loadCheckpoint(checkpoint).tensors.get('layer0.kernel')!;
   const torchIh = tensors.get('rnn.weight_ih_l0')!.data;
   for (const [r, c] of [[0, 0], [3, 31], [2, 17]]) assert.equal(torchIh[c * 4 + r], kernel.data[r * 32 + c]);
-  for (const [n, diff] of largest) t.diagnostic(`largest difference, ${n}: ${diff.toExponential(2)}`);
+  report(t);
 });

@@ -16,7 +16,7 @@ import { engineOps } from '../../main/engine/model/ops.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { encodeText, type VocabContract } from '../../main/engine/export/model-spec.ts';
 import { ENGINE_PATHS, cli } from '../helpers.ts';
-import { CELLS, POOLINGS, TOLERANCE, closeExportBench, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
+import { CELLS, POOLINGS, closeExportBench, differences, maxDiff, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
 
 
 let bench: ExportBench;
@@ -24,8 +24,7 @@ let dir: ExportBench['dir'];
 let studio: Studio;
 let corpusId: number;
 let labelledId: number;
-/** The largest difference measured, per case, for the closing diagnostic. */
-const largest = new Map<string, number>();
+const { record, report } = differences('TensorFlow.js');
 
 before(async () => {
   await initBackend();
@@ -62,17 +61,7 @@ function predict(model: tf.LayersModel, ids: number[][]): { data: Float32Array; 
   return { data, shape };
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
-function record(name: string, diff: number): void {
-  largest.set(name, Math.max(largest.get(name) ?? 0, diff));
-  assert.ok(diff <= TOLERANCE, `${name}: TensorFlow.js differs from the studio by ${diff}`);
-}
 
 const spec = (vocab: VocabContract) => ({ vocabulary: { chars: vocab.chars, unknownId: vocab.unknownId, idOffset: vocab.idOffset, padId: vocab.padId }, maxLen: vocab.maxLen });
 
@@ -187,5 +176,5 @@ test('export refuses a format not built yet and a folder with other files (unles
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already holds 3 files/);
 
-  for (const [name, diff] of largest) t.diagnostic(`largest difference, ${name}: ${diff.toExponential(2)}`);
+  report(t);
 });
