@@ -9,14 +9,7 @@ import { RunConfigSchema } from '../../shared/config.ts';
 import type { EvaluationRecord, RunSummary } from '../../shared/types.ts';
 
 const mock = vi.hoisted(() => ({ invoke: vi.fn(), uploadFiles: vi.fn() }));
-vi.mock('../src/lib/api.ts', () => ({
-  api: { invoke: mock.invoke, on: () => () => {} },
-  transport: 'browser',
-  uploadFiles: mock.uploadFiles,
-  connection: { up: true, listeners: new Set() },
-  messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  studioWords: (message: string) => message,
-}));
+vi.mock('../src/lib/api.ts', async () => (await import('./api-mock.ts')).fakeApi(mock, { uploadFiles: mock.uploadFiles }));
 
 const { app } = await import('../src/state/app.svelte.ts');
 const { default: Classify } = await import('../src/screens/Classify.svelte');

@@ -7,15 +7,12 @@ import { EXPORT_FORMATS } from '../../shared/formats.ts';
 import type { CheckpointRecord } from '../../shared/types.ts';
 
 const mock = vi.hoisted(() => ({ transport: 'electron' as 'electron' | 'browser', invoke: vi.fn(), downloadExport: vi.fn() }));
-vi.mock('../src/lib/api.ts', () => ({
-  api: { invoke: mock.invoke, on: () => () => {} },
-  get transport() {
-    return mock.transport;
-  },
-  downloadExport: mock.downloadExport,
-  messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  studioWords: (message: string) => message,
-}));
+vi.mock('../src/lib/api.ts', async () => (await import('./api-mock.ts')).fakeApi(mock, {
+    get transport() {
+      return mock.transport;
+    },
+    downloadExport: mock.downloadExport,
+  }));
 
 const { default: ExportPanel } = await import('../src/components/ExportPanel.svelte');
 

@@ -9,13 +9,7 @@ import type { ConnectivityReply, GradientFlowReply, UnitsReply } from '../../sha
 import type { CheckpointRecord, RunDetail, RunSummary } from '../../shared/types.ts';
 
 const mock = vi.hoisted(() => ({ invoke: vi.fn() }));
-vi.mock('../src/lib/api.ts', () => ({
-  api: { invoke: mock.invoke, on: () => () => {} },
-  transport: 'browser',
-  connection: { up: true, listeners: new Set() },
-  messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  studioWords: (message: string) => message,
-}));
+vi.mock('../src/lib/api.ts', async () => (await import('./api-mock.ts')).fakeApi(mock));
 
 const { default: InspectSurprise } = await import('../src/components/InspectSurprise.svelte');
 const { default: InspectUnits } = await import('../src/components/InspectUnits.svelte');

@@ -11,13 +11,7 @@ import type { RunConfigInput } from '../../shared/config.ts';
 import type { Dataset, LengthStats } from '../../shared/types.ts';
 
 const mock = vi.hoisted(() => ({ invoke: vi.fn() }));
-vi.mock('../src/lib/api.ts', () => ({
-  api: { invoke: mock.invoke, on: () => () => {} },
-  transport: 'browser',
-  connection: { up: true, listeners: new Set() },
-  messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  studioWords: (message: string) => message,
-}));
+vi.mock('../src/lib/api.ts', async () => (await import('./api-mock.ts')).fakeApi(mock));
 
 const { default: Train } = await import('../src/screens/Train.svelte');
 const { VIEW_KEY } = await import('../src/components/RunSettings.svelte');

@@ -13,20 +13,7 @@ import { RunConfigSchema, type RunConfigInput } from '../../shared/config.ts';
 import type { CheckpointRecord, Dataset, EvaluationRecord, MetricPoint, RunDetail, RunSummary } from '../../shared/types.ts';
 
 const mock = vi.hoisted(() => ({ invoke: vi.fn(), listeners: new Map<string, Set<(payload: unknown) => void>>() }));
-vi.mock('../src/lib/api.ts', () => ({
-  api: {
-    invoke: mock.invoke,
-    on: (event: string, listener: (payload: unknown) => void) => {
-      if (!mock.listeners.has(event)) mock.listeners.set(event, new Set());
-      mock.listeners.get(event)!.add(listener);
-      return () => mock.listeners.get(event)!.delete(listener);
-    },
-  },
-  transport: 'browser',
-  connection: { up: true, listeners: new Set() },
-  messageOf: (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  studioWords: (message: string) => message,
-}));
+vi.mock('../src/lib/api.ts', async () => (await import('./api-mock.ts')).fakeApi(mock));
 async function emit<E extends EventName>(event: E, payload: ApiEvents[E]) {
   for (const l of mock.listeners.get(event) ?? []) l(payload);
   await tick();
