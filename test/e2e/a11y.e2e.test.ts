@@ -4,22 +4,18 @@
 // One browser, one page; the test fails listing every violation with where it was found.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
-import { ROOT } from '../helpers.ts';
-import { CHROMIUM, servedStudio } from './served.ts';
+import { CHROMIUM, go, servedStudio } from './served.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The rule sets the studio is held to: WCAG 2.0 and 2.1, levels A and AA. */
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const THEMES = ['light', 'dark'] as const;
-const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
-const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
 const studio = servedStudio();
-const { dir, cli, serve } = studio;
+const { serve } = studio;
 
 /** Presses Tab until the element has the focus, as a keyboard user reaches it. */
 async function tabTo(page: Page, target: Locator, what: string): Promise<void> {
@@ -40,17 +36,8 @@ function describe(where: string, results: AxeResults): string[] {
 
 test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both themes', async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
-  // The data each screen shows: a small corpus (dataset 1) and generator (run 1), the names (dataset 2) and a classifier (run 2).
-  const speeches = join(dir.path, 'speeches.txt');
-  writeFileSync(speeches, readFileSync(CORPUS, 'utf8').slice(0, 20_000));
-  cli(['import', speeches, '--name', 'speeches']);
-  cli(['train', '1', '--layers', '1', '--units', '16', '--embedding', '8', '--seq-len', '32', '--batch', '16', '--max-steps', '60', '--checkpoint-every', '30', '--eval-every', '20', '--sample-every', '30', '--seed', '1']);
-  cli(['import', NAMES, '--name', 'names']);
-  cli(['train', '2', '--task', 'classify', '--layers', '1', '--units', '8', '--max-len', '8', '--max-steps', '40', '--eval-every', '20', '--seed', '1']);
-  // Comparison 1 (runs 3 and 4), for the Runs screen's comparison view; run 5 trains in the browser.
-  cli(['compare', '1', '--cells', 'rnn,gru', '--steps', '20', '--layers', '1', '--units', '8', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--seed', '1']);
-  const labelled = join(dir.path, 'some-names.csv');
-  writeFileSync(labelled, readFileSync(NAMES, 'utf8').split('\n').filter((_, i) => i % 40 === 0 || i === 0).join('\n'));
+  // The data each screen shows (served.ts furnish()).
+  const { labelled } = studio.furnish();
 
   const url = await serve();
   // The studio's Content-Security-Policy allows no inline script; axe is injected as one, so only this test page bypasses it.
@@ -67,12 +54,7 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
       violations.push(...describe(`${where}, ${theme} theme`, results));
     }
   }
-  const go = async (key: number, label: string) => {
-    await page.keyboard.press(`Alt+${key}`);
-    await page.getByRole('navigation', { name: 'Screens' }).locator('button[aria-current=page]', { hasText: label }).waitFor();
-  };
-
-  await go(1, 'Datasets');
+  await go(page, 1, 'Datasets');
   await page.getByRole('button', { name: 'speeches', exact: true }).click();
   await page.getByRole('table', { name: 'Charset' }).waitFor();
   await audit('Datasets, a text corpus');
@@ -85,7 +67,7 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
     assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', `${name} shows a focus ring`);
   }
 
-  await go(2, 'Train');
+  await go(page, 2, 'Train');
   await page.getByRole('radio', { name: 'Advanced' }).waitFor();
   await audit('Train, Basic settings');
   await page.getByRole('radio', { name: 'Advanced' }).check();
@@ -104,7 +86,7 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
   await page.getByTestId('run-status').filter({ hasText: 'finished' }).waitFor({ timeout: 120_000 });
   await audit('Train, a finished run');
 
-  await go(3, 'Sample');
+  await go(page, 3, 'Sample');
   await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
   await page.getByRole('button', { name: 'Generate' }).click();
   await page.getByRole('button', { name: 'Copy' }).and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
@@ -116,14 +98,14 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
   await audit('Sample, temperatures side by side');
   await page.getByRole('checkbox', { name: 'Compare temperatures' }).uncheck();
 
-  await go(4, 'Classify');
+  await go(page, 4, 'Classify');
   await page.getByRole('textbox', { name: 'Text to classify' }).fill('Maria');
   await page.getByRole('list', { name: 'Class probabilities' }).waitFor({ timeout: 60_000 });
   await page.getByRole('region', { name: 'Evaluate on a labelled file' }).locator('input[type=file]').setInputFiles(labelled);
   await page.getByTestId('evaluation-summary').waitFor({ timeout: 60_000 });
   await audit('Classify');
 
-  await go(5, 'Inspect');
+  await go(page, 5, 'Inspect');
   await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
   await page.getByTestId('bits-per-char').waitFor({ timeout: 60_000 });
   await page.getByTestId('surprise-text').locator('span').nth(40).hover();
@@ -139,7 +121,7 @@ test('every screen and dialog passes axe-core’s WCAG 2 A/AA rules in both them
   await flow.getByRole('table', { name: 'Gradient flow by run' }).getByRole('row').nth(1).waitFor({ timeout: 120_000 });
   await audit('Inspect, with units, connectivity and gradient flow');
 
-  await go(6, 'Runs');
+  await go(page, 6, 'Runs');
   await page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: '#1', exact: true }).click();
   await page.getByRole('region', { name: 'Run 1' }).locator('figure.chart').first().waitFor();
   await page.getByRole('list', { name: 'Timeline of run 1' }).locator('li[data-step]').first().waitFor({ timeout: 60_000 });

@@ -4,10 +4,10 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CLI, tempDir } from '../helpers.ts';
+import { CLI, ROOT, tempDir } from '../helpers.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -19,6 +19,15 @@ export async function until(what: string, check: () => Promise<boolean>, seconds
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.fail(`timed out waiting for ${what}`);
+}
+
+const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
+const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
+
+/** Opens a screen by its shortcut (Alt+1…6), as a keyboard user does, and waits until it is the current one. */
+export async function go(page: Page, key: number, label: string): Promise<void> {
+  await page.keyboard.press(`Alt+${key}`);
+  await page.getByRole('navigation', { name: 'Screens' }).locator('button[aria-current=page]', { hasText: label }).waitFor();
 }
 
 /** A data folder, the CLI and the served studio for one test file; cleaned up after it. */
@@ -39,6 +48,24 @@ export function servedStudio() {
     cli(args: string[]): void {
       const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' });
       assert.equal(r.status, 0, `rnn-studio ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+    },
+    /**
+     * The content the screen-by-screen tests (the tour, axe) show, made with the CLI: a small corpus
+     * "speeches" (dataset 1) and a generator on it (run 1), the first names "names" (dataset 2) and a
+     * classifier (run 2), and a comparison of SimpleRNN and GRU (comparison 1: runs 3 and 4). Returns a
+     * small labelled CSV to evaluate.
+     */
+    furnish(): { labelled: string } {
+      const speeches = join(dir.path, 'speeches.txt');
+      writeFileSync(speeches, readFileSync(CORPUS, 'utf8').slice(0, 40_000));
+      this.cli(['import', speeches, '--name', 'speeches']);
+      this.cli(['train', '1', '--layers', '1', '--units', '32', '--embedding', '16', '--seq-len', '32', '--batch', '16', '--max-steps', '80', '--checkpoint-every', '20', '--eval-every', '10', '--sample-every', '20', '--seed', '1']);
+      this.cli(['import', NAMES, '--name', 'names']);
+      this.cli(['train', '2', '--task', 'classify', '--layers', '1', '--units', '16', '--max-len', '12', '--max-steps', '60', '--eval-every', '10', '--seed', '1']);
+      this.cli(['compare', '1', '--cells', 'rnn,gru', '--steps', '30', '--layers', '1', '--units', '16', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--seed', '1']);
+      const labelled = join(dir.path, 'some-names.csv');
+      writeFileSync(labelled, readFileSync(NAMES, 'utf8').split('\n').filter((_, i) => i % 40 === 0 || i === 0).join('\n'));
+      return { labelled };
     },
     /** Starts `rnn-studio serve`; resolves with its one announced line's URL. */
     serve(): Promise<string> {

@@ -8,11 +8,11 @@
 // otherwise — npm test, CI — test-artifacts/tour/, so a test run leaves the checkout as it found it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ROOT } from '../helpers.ts';
-import { servedStudio, until } from './served.ts';
+import { go, servedStudio, until } from './served.ts';
 
 /** npm names the script it runs in npm_lifecycle_event: `npm run tour` is the explicit ask for docs/tour/. */
 const ASKED_FOR_DOCS = process.env.npm_lifecycle_event === 'tour' && process.env.CI !== 'true';
@@ -24,10 +24,7 @@ const TOUR_LOOKS = [
   { width: 800, height: 600 },
 ].flatMap((size) => (['light', 'dark'] as const).map((theme) => ({ ...size, theme })));
 
-const CORPUS = join(ROOT, 'resources', 'corpora', 'state-of-the-union.txt');
-const NAMES = join(ROOT, 'resources', 'corpora', 'first-names.csv');
 const studio = servedStudio();
-const { dir, cli } = studio;
 
 const chartPoints = async (chart: Locator) => Number(await chart.getAttribute('data-points'));
 
@@ -62,31 +59,17 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
     await page.setViewportSize({ width: 1400, height: 900 });
     await page.evaluate(() => window.scrollTo(0, 0));
   }
-  const go = async (key: number, label: string) => {
-    await page.keyboard.press(`Alt+${key}`);
-    await page.getByRole('navigation', { name: 'Screens' }).locator('button[aria-current=page]', { hasText: label }).waitFor();
-  };
-
   await t.test('first launch offers the bundled data', async () => {
     await page.getByRole('button', { name: 'Use the sample corpus' }).waitFor();
     await shoot('welcome', page.getByRole('region', { name: 'Welcome', exact: true }));
   });
 
-  // The content every other screen shows: a small corpus (dataset 1) and generator (run 1), the first
-  // names (dataset 2) and a classifier (run 2), and a comparison of two cells (runs 3 and 4).
-  const speeches = join(dir.path, 'speeches.txt');
-  writeFileSync(speeches, readFileSync(CORPUS, 'utf8').slice(0, 40_000));
-  cli(['import', speeches, '--name', 'speeches']);
-  cli(['train', '1', '--layers', '1', '--units', '32', '--embedding', '16', '--seq-len', '32', '--batch', '16', '--max-steps', '80', '--checkpoint-every', '20', '--eval-every', '10', '--sample-every', '20', '--seed', '1']);
-  cli(['import', NAMES, '--name', 'names']);
-  cli(['train', '2', '--task', 'classify', '--layers', '1', '--units', '16', '--max-len', '12', '--max-steps', '60', '--eval-every', '10', '--seed', '1']);
-  cli(['compare', '1', '--cells', 'rnn,gru', '--steps', '30', '--layers', '1', '--units', '16', '--embedding', '8', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--seed', '1']);
-  const labelled = join(dir.path, 'some-names.csv');
-  writeFileSync(labelled, readFileSync(NAMES, 'utf8').split('\n').filter((_, i) => i % 40 === 0 || i === 0).join('\n'));
+  // The content every other screen shows (served.ts furnish()).
+  const { labelled } = studio.furnish();
   await page.reload();
 
   await t.test('Datasets: a text corpus and a labelled set, each open', async () => {
-    await go(1, 'Datasets');
+    await go(page, 1, 'Datasets');
     await page.getByRole('button', { name: 'speeches', exact: true }).click();
     await page.getByRole('table', { name: 'Charset' }).waitFor();
     await shoot('datasets', page.getByRole('region', { name: 'Dataset speeches', exact: true }));
@@ -96,7 +79,7 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
   });
 
   await t.test('Train: the form, a run training, the run stopped', async () => {
-    await go(2, 'Train');
+    await go(page, 2, 'Train');
     await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: 'speeches' });
     await page.getByRole('heading', { name: 'Train a generator' }).waitFor();
     await shoot('train', page.getByRole('region', { name: 'New run', exact: true }));
@@ -121,7 +104,7 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
   });
 
   await t.test('Sample: generated text', async () => {
-    await go(3, 'Sample');
+    await go(page, 3, 'Sample');
     await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
     await page.getByLabel('Length').fill('600');
     await page.getByLabel('Prime').fill('The ');
@@ -133,7 +116,7 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
   });
 
   await t.test('Classify: a typed name and an evaluation', async () => {
-    await go(4, 'Classify');
+    await go(page, 4, 'Classify');
     await page.getByRole('textbox', { name: 'Text to classify' }).fill('Maria');
     await page.getByRole('list', { name: 'Class probabilities' }).waitFor({ timeout: 60_000 });
     await page.getByRole('region', { name: 'Evaluate on a labelled file', exact: true }).locator('input[type=file]').setInputFiles(labelled);
@@ -142,7 +125,7 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
   });
 
   await t.test('Inspect: surprise over a text, with the alternatives at one character', async () => {
-    await go(5, 'Inspect');
+    await go(page, 5, 'Inspect');
     await page.getByRole('combobox', { name: 'Run' }).selectOption('1');
     await page.getByTestId('bits-per-char').waitFor({ timeout: 60_000 });
     await page.getByTestId('surprise-text').locator('span').nth(40).hover();
@@ -150,7 +133,7 @@ test('the tour: every screen, light and dark, at 1400×900 and 800×600', async 
   });
 
   await t.test('Runs: a generator open, a classifier open, the two overlaid, a comparison', async () => {
-    await go(6, 'Runs');
+    await go(page, 6, 'Runs');
     const table = page.getByRole('table', { name: 'Runs' });
     await table.getByRole('button', { name: '#1', exact: true }).click();
     const generator = page.getByRole('region', { name: 'Run 1', exact: true });
