@@ -5,3 +5,5 @@ export const TORCHRUN: string;
 export function torchEnv(threads?: number): NodeJS.ProcessEnv;
 /** True when the system Python imports torch. */
 export function hasTorch(): boolean;
+/** Runs train.py (or `command`) in an export folder; returns stdout, or throws with its output. */
+export function inExport(dir: string, args: string[], options?: { command?: string; threads?: number; timeout?: number }): string;

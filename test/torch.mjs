@@ -23,3 +23,14 @@ export function torchEnv(threads = 1) {
 export function hasTorch() {
   return spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore', env: torchEnv() }).status === 0;
 }
+
+/**
+ * Runs `command args` (default: the export's train.py under the system Python) in an export folder with
+ * `threads` threads; returns its stdout, or throws with its output when it fails.
+ */
+export function inExport(dir, args, { command = TORCH_PYTHON, threads = 1, timeout = 600_000 } = {}) {
+  const full = command === TORCH_PYTHON ? ['train.py', ...args] : args;
+  const r = spawnSync(command, full, { cwd: dir, env: torchEnv(threads), encoding: 'utf8', timeout });
+  if (r.status !== 0) throw new Error(`${command} ${full.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}

@@ -6,11 +6,11 @@
 // Times and losses are printed as diagnostics (the closing note quotes them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers.ts';
-import { TORCHRUN, TORCH_PYTHON, hasTorch, torchEnv } from '../torch.mjs';
+import { TORCHRUN, hasTorch, inExport } from '../torch.mjs';
+import { encodeByVocab, type ExportedVocab } from '../engine/export-fixtures.ts';
 
 const dir = tempDir();
 const home = join(dir.path, 'home');
@@ -27,13 +27,6 @@ before(() => {
   writeFileSync(corpus, text);
 });
 after(() => dir.cleanup());
-
-/** Runs a command in the export folder; fails the test with its output on a non-zero exit. */
-function inFolder(command: string, args: string[], threads = 1): string {
-  const r = spawnSync(command, args, { cwd: exported, env: torchEnv(threads), encoding: 'utf8', timeout: 600_000 });
-  assert.equal(r.status, 0, `${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 test('export → torchrun on 2 processes for 50 steps → import-model: the loss goes on from the studio\'s, the greedy text is PyTorch\'s, and the run trains on here', async (t) => {
   let t0 = performance.now();
@@ -55,7 +48,7 @@ test('export → torchrun on 2 processes for 50 steps → import-model: the loss
 
   // torch 1.13's torchrun needs --redirects/--tee on this machine (newer ones do not); train.py needs neither.
   t0 = performance.now();
-  inFolder(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', 'train.py', '--steps', '50', '--device', 'cpu', '--eval-every', '10'], 1);
+  inExport(exported, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', 'train.py', '--steps', '50', '--device', 'cpu', '--eval-every', '10'], { command: TORCHRUN });
   const torchSeconds = seconds(t0);
   const remote = readFileSync(join(exported, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; valLoss: number | null });
   assert.equal(remote[0].step > 150, true, 'train.py numbers its steps on from the export');
@@ -78,7 +71,7 @@ test('export → torchrun on 2 processes for 50 steps → import-model: the loss
   // Greedy decoding: the studio on the imported checkpoint, and train.py on its own newest checkpoint.
   const prime = 'The ';
   const ours = (await cli(['--json', 'sample', String(reply.runId), '--prime', prime, '--length', '80', '--top-k', '1', '--seed', '1'], home)).lines.at(-1)!.text as string;
-  const theirs = JSON.parse(inFolder(TORCH_PYTHON, ['train.py', '--sample', '--json', '--prime', prime, '--length', '80'])) as { text: string };
+  const theirs = JSON.parse(inExport(exported, ['--sample', '--json', '--prime', prime, '--length', '80'])) as { text: string };
   assert.equal(ours, theirs.text);
 
   // It trains on here: Adam starts afresh, the data position and steps go on.
@@ -107,8 +100,7 @@ test('a classifier goes round too: trained on by train.py, imported, it classifi
   const parentId = trained.lines.at(-1)!.runId as number;
   const out = join(dir.path, 'classifier-to-pytorch');
   assert.equal((await cli(['export', String(parentId), '--format', 'pytorch', '--out', out], home)).code, 0);
-  const r = spawnSync(TORCH_PYTHON, ['train.py', '--steps', '20', '--eval-every', '10'], { cwd: out, env: torchEnv(2), encoding: 'utf8', timeout: 300_000 });
-  assert.equal(r.status, 0, r.stderr);
+  inExport(out, ['--steps', '20', '--eval-every', '10'], { threads: 2 });
   const importing = await cli(['--json', 'import-model', out], home);
   assert.equal(importing.code, 0, importing.stderr);
   const imported = importing.lines.at(-1)! as { runId: number; parentRunId: number; steps: number; step: number };
@@ -116,12 +108,10 @@ test('a classifier goes round too: trained on by train.py, imported, it classifi
   const texts = ['anna', 'oskar', 'zz'];
   writeFileSync(join(out, 'texts.txt'), texts.join('\n') + '\n');
   const ours = (await cli(['--json', 'classify', String(imported.runId), '--file', join(out, 'texts.txt')], home)).lines.filter((l) => l.probabilities) as Array<{ probabilities: Record<string, number> }>;
-  const vocab = JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8')) as { chars: string[]; unknownId: number | null; idOffset: number; labels: string[] };
-  const encode = (s: string) => [...s].map((c) => (vocab.chars.indexOf(c) >= 0 ? vocab.chars.indexOf(c) : vocab.unknownId)).filter((i): i is number => i !== null && i >= 0).map((i) => i + vocab.idOffset);
-  writeFileSync(join(out, 'probe.json'), JSON.stringify({ ids: texts.map(encode) }));
-  const latest = spawnSync(TORCH_PYTHON, ['train.py', '--probe', 'probe.json', '--weights', `checkpoints/step-${imported.step}.safetensors`], { cwd: out, env: torchEnv(1), encoding: 'utf8' });
-  assert.equal(latest.status, 0, latest.stderr);
-  const theirs = (JSON.parse(latest.stdout) as { probabilities: number[][] }).probabilities;
+  const vocab = JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8')) as ExportedVocab;
+  writeFileSync(join(out, 'probe.json'), JSON.stringify({ ids: texts.map((text) => encodeByVocab(vocab, text)) }));
+  const latest = inExport(out, ['--probe', 'probe.json', '--weights', `checkpoints/step-${imported.step}.safetensors`]);
+  const theirs = (JSON.parse(latest) as { probabilities: number[][] }).probabilities;
   assert.equal(ours.length, texts.length);
-  ours.forEach((res, i) => vocab.labels.forEach((label, c) => assert.ok(Math.abs(res.probabilities[label] - theirs[i][c]) < 1e-5, `${texts[i]}: ${label}: ${res.probabilities[label]} vs ${theirs[i][c]}`)));
+  ours.forEach((res, i) => vocab.labels!.forEach((label, c) => assert.ok(Math.abs(res.probabilities[label] - theirs[i][c]) < 1e-5, `${texts[i]}: ${label}: ${res.probabilities[label]} vs ${theirs[i][c]}`)));
 });

@@ -7,7 +7,6 @@
 // studio encodes it and splits it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Studio } from '../../main/core/studio.ts';
@@ -18,7 +17,7 @@ import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { decodeSafetensors } from '../../main/engine/export/safetensors.ts';
 import type { PytorchConfig } from '../../main/engine/export/pytorch.ts';
 import { CELLS, POOLINGS, closeExportBench, differences, encodeByVocab, maxDiff, type ExportedVocab, openExportBench, trainRun, type ExportBench } from './export-fixtures.ts';
-import { TORCH_PYTHON, hasTorch, torchEnv } from '../torch.mjs';
+import { hasTorch, inExport } from '../torch.mjs';
 
 let bench: ExportBench;
 let studio: Studio;
@@ -43,18 +42,11 @@ async function exportTorch(runId: number): Promise<{ dir: string; vocab: Exporte
   return { dir, vocab: JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as ExportedVocab, config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as PytorchConfig };
 }
 
-/** Runs the export's train.py with `args` in its folder; returns stdout (fails the test on a non-zero exit). */
-function trainPy(dir: string, args: string[]): string {
-  const r = spawnSync(TORCH_PYTHON, ['train.py', ...args], { cwd: dir, env: torchEnv(1), encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, `train.py ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout;
-}
-
 /** train.py --probe: PyTorch's probabilities for input ids. */
 function probe(dir: string, ids: number[][]): number[] {
   const file = join(dir, 'probe.json');
   writeFileSync(file, JSON.stringify({ ids }));
-  const out = JSON.parse(trainPy(dir, ['--probe', file])) as { probabilities: unknown[] };
+  const out = JSON.parse(inExport(dir, ['--probe', file])) as { probabilities: unknown[] };
   return (out.probabilities as unknown[]).flat(3) as number[];
 }
 
@@ -87,7 +79,7 @@ for (const cell of CELLS) {
 
       const prime = 'the ';
       const sample = await studio.invoke('samples:generate', { runId, params: { prime, length: 40, topK: 1, seed: 1 } });
-      const greedy = JSON.parse(trainPy(dir, ['--sample', '--json', '--prime', prime, '--length', '40'])) as { text: string };
+      const greedy = JSON.parse(inExport(dir, ['--sample', '--json', '--prime', prime, '--length', '40'])) as { text: string };
       assert.equal(greedy.text, sample.text);
     });
   }
