@@ -150,7 +150,7 @@ function torchState(store: Store, folder: TrainedTorchFolder, parentRunId: numbe
     rngState: base?.rngState ?? mixSeed(seed, 0xd207),
     lr: base?.lr ?? config.train.lr,
     adamStep: 0,
-    bestValLoss: vals.length ? Math.min(...vals, base?.bestValLoss ?? Infinity) : (base?.bestValLoss ?? null),
+    bestValLoss: vals.length ? vals.reduce((a, b) => Math.min(a, b), base?.bestValLoss ?? Infinity) : (base?.bestValLoss ?? null),
     lastTrainLoss: losses.at(-1)?.loss ?? base?.lastTrainLoss ?? null,
     lastValLoss: vals.at(-1) ?? base?.lastValLoss ?? null,
     badEpochs: 0,

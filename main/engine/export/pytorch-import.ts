@@ -13,6 +13,7 @@ import { paramSpecs } from '../model/params.ts';
 import { GATE_ORDERS, STUDIO_GATES, type VocabContract } from './model-spec.ts';
 import { PYTORCH_FILES, PYTORCH_FORMAT, PYTORCH_VERSION, torchRnnName } from './pytorch.ts';
 import { SafetensorsError, decodeSafetensors } from './safetensors.ts';
+import { transpose } from '../inspect/trace.ts';
 import { BundleError, parse, readJson, readVocab } from './tfjs-import.ts';
 
 const count = z.number().int().min(0);
@@ -131,10 +132,8 @@ function studioWeights(file: string, tensors: Map<string, { shape: number[]; dat
   for (const p of paramSpecs(V, model, O)) {
     const data = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
     if (p.name === 'embedding') data.set(get('embedding.weight').subarray(off * model.embedding));
-    else if (p.name === 'output.kernel') {
-      const w = get('output.weight'); // [O, D·H] → [D·H, O]
-      for (let o = 0; o < O; o++) for (let k = 0; k < D * H; k++) data[k * O + o] = w[o * D * H + k];
-    } else if (p.name === 'output.bias') data.set(get('output.bias'));
+    else if (p.name === 'output.kernel') data.set(transpose(get('output.weight'), O, D * H)); // [O, D·H] → [D·H, O]
+    else if (p.name === 'output.bias') data.set(get('output.bias'));
     else {
       const m = /^layer(\d+)\.(fwd\.|bwd\.)?(kernel|recurrentKernel|bias)$/.exec(p.name)!;
       const l = Number(m[1]);
@@ -166,9 +165,11 @@ function readMetrics(dir: string, from: number, to: number, notes: string[]): To
   const lines = readFileSync(file, 'utf8').split('\n');
   const metrics: TorchMetric[] = [];
   let past = 0;
+  let lastLine = lines.length - 1;
+  while (lastLine >= 0 && lines[lastLine].trim() === '') lastLine--;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
-    const last = lines.slice(i + 1).every((l) => l.trim() === '');
+    const last = i === lastLine;
     let value: unknown;
     try {
       value = JSON.parse(line);

@@ -23,6 +23,7 @@ import { encodeExamples, readExamples, stratifiedSplit } from '../corpus/example
 import { ExportError, type ExportFile, type ExportSource } from './index.ts';
 import { GATE_ORDERS, inputEmbedding, stackGates, type ModelSpec, type SpecTensor } from './model-spec.ts';
 import { encodeSafetensors, type NamedTensor } from './safetensors.ts';
+import { transpose } from '../inspect/trace.ts';
 
 export const PYTORCH_FORMAT = 'rnn-studio-pytorch';
 export const PYTORCH_VERSION = 1;
@@ -70,13 +71,6 @@ export function torchRnnName(kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias
   return `rnn.${kind}_l${layer}${backward ? '_reverse' : ''}`;
 }
 
-function transpose(t: SpecTensor): SpecTensor {
-  const [rows, cols] = t.shape;
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[c * rows + r] = t.data[r * cols + c];
-  return { shape: [cols, rows], data };
-}
-
 /** The spec's weights as train.py's state_dict, in the order nn.Module lists them. */
 export function torchStateDict(spec: ModelSpec): NamedTensor[] {
   const order = GATE_ORDERS.pytorch[spec.cell];
@@ -93,7 +87,8 @@ export function torchStateDict(spec: ModelSpec): NamedTensor[] {
       add(torchRnnName('bias_hh', l, backward), { shape: bias.shape, data: new Float32Array(bias.data.length) });
     }
   });
-  add('output.weight', transpose(spec.output.kernel));
+  const [DH, O] = spec.output.kernel.shape;
+  add('output.weight', { shape: [O, DH], data: transpose(spec.output.kernel.data, DH, O) });
   add('output.bias', spec.output.bias);
   return out;
 }
