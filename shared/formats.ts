@@ -37,3 +37,9 @@ export function withoutDatasetExtension(fileName: string): string {
 /** What a trained model can be exported as (`runs:export`, `rnn-studio export --format`). */
 export const EXPORT_FORMATS = ['tfjs', 'onnx', 'html', 'pytorch'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** After a PyTorch export: train it on anywhere PyTorch runs, then bring it home (the CLI and the studio say so). */
+export const PYTORCH_NEXT = {
+  train: 'torchrun --nproc_per_node 2 train.py --steps 1000',
+  bringHome: (folder: string) => `rnn-studio import-model ${folder}`,
+} as const;

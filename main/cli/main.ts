@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiError, type ApiClient, type RequestOf } from '../../shared/api.ts';
 import type { RunConfigInput, Task } from '../../shared/config.ts';
 import { CONFIG_FIELDS, helpOf, nameFields, SAMPLE_FIELDS, wordsAt, type Field } from '../../shared/config-fields.ts';
-import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
+import { DATASET_FORMATS, EXPORT_FORMATS, FORMAT_EXTENSIONS, PYTORCH_NEXT, TABLE_FORMATS, type DatasetFormat, type ExportFormat } from '../../shared/formats.ts';
 import { isLive } from '../../shared/types.ts';
 import { printClassify, printEvaluation } from './classify-views.ts';
 import { printConnectivity, printGradientFlow, printInspect, printUnit, printUnits } from './inspect-views.ts';
@@ -335,7 +335,7 @@ export async function main(argv: string[]): Promise<number> {
       const r = await open().invoke('runs:export', { runId: idArg('run id')(id), checkpointId: o.checkpoint, format: o.format, out: o.out, force: o.force });
       const next =
         r.format === 'pytorch'
-          ? ['', 'Train it on, anywhere PyTorch runs (README: "Training on a bigger machine"):', `  cd ${o.out} && torchrun --nproc_per_node 2 train.py --steps 1000`, `then bring it home: rnn-studio import-model ${o.out}`]
+          ? ['', 'Train it on, anywhere PyTorch runs (README: "Training on a bigger machine"):', `  cd ${o.out} && ${PYTORCH_NEXT.train}`, `then bring it home: ${PYTORCH_NEXT.bringHome(o.out)}`]
           : [];
       out.result({ format: r.format, files: r.files, runId: r.runId, checkpointId: r.checkpointId }, () => [`Exported run ${r.runId} (checkpoint ${r.checkpointId}) as ${r.format}:`, ...r.files.map((f) => `  ${f}`), ...next].join('\n'));
     });
