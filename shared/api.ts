@@ -19,6 +19,8 @@ import type {
   SurpriseChar,
 } from './types.ts';
 import type { CellType } from './config.ts';
+import type { LabState, LabUpdate } from './lab.ts';
+import type { Locale } from './i18n/index.ts';
 import type { CompareReply, ConnectivityReply, GradientFlowReply, TimelineReply, UnitRef, UnitsReply } from './inspect.ts';
 
 export interface AppInfo {
@@ -173,7 +175,7 @@ export interface RunEstimate {
 }
 
 /** Actions chosen in the desktop app's native menu, forwarded to the renderer. */
-export type MenuCommand = 'import-file' | 'import-folder' | 'start' | Exclude<RunCommand, 'set-learning-rate'> | 'theme-light' | 'theme-dark' | 'theme-system' | 'about';
+export type MenuCommand = 'import-file' | 'import-folder' | 'start' | Exclude<RunCommand, 'set-learning-rate'> | 'theme-light' | 'theme-dark' | 'theme-system' | 'lang-system' | 'lang-en' | 'lang-zh-TW' | 'lab' | 'about';
 
 export interface Api {
   'app:info': { request: Record<string, never>; reply: AppInfo };
@@ -280,6 +282,19 @@ export interface Api {
    * 'export' asks for a folder to write a model into (the dialog may create one); the default is 'import'.
    */
   'dialog:open': { request: { kind: 'file' | 'folder'; purpose?: 'import' | 'export' }; reply: { path: string | null } };
+  /**
+   * The Lab (shared/lab.ts): what the learner has done, kept in SQLite; a new data folder starts at step 1.
+   * A dataset, run or comparison deleted since reads as null, and the step it was the result of is no longer in `done`.
+   */
+  'lab:get': { request: Record<string, never>; reply: LabState };
+  /** Changes what the request names (a step's result, the step the Lab is on) and answers the whole state. Ids must name existing datasets, runs and comparisons of the step's kind (a text corpus, a generator, a comparison of generators, a labelled dataset, classifiers): 'not-found' or 'bad-input' otherwise, naming the field, and nothing changes. */
+  'lab:update': { request: LabUpdate; reply: LabState };
+  /** Starts the Lab again from step 1; the runs it made stay. */
+  'lab:reset': { request: Record<string, never>; reply: LabState };
+  /** The Lab's findings as one self-contained HTML file (charts as inline images) in `locale`'s words. */
+  'lab:report': { request: { locale: Locale }; reply: { html: string; fileName: string } };
+  /** The language the renderer speaks now, so the desktop app's menu speaks it too (other transports only accept it). */
+  'app:set-locale': { request: { locale: Locale }; reply: { locale: Locale } };
 }
 
 export type Channel = keyof Api;
@@ -330,11 +345,21 @@ export interface ApiClient {
  */
 export type ApiErrorCode = 'invalid-request' | 'not-found' | 'conflict' | 'bad-input' | 'storage' | 'internal';
 
+/**
+ * A refusal's words in the studio's catalogue (shared/i18n): the renderer says them in the user's language.
+ * `message` stays English (the CLI's, the logs'); params fill the message's {placeholders}.
+ */
+export interface ErrorWords {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    readonly words?: ErrorWords,
   ) {
     super(message);
   }

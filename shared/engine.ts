@@ -3,6 +3,7 @@
 // on tfjs-node's native TensorFlow), with the technical details kept for a tooltip or `--verbose`. One
 // wording for the studio's footer, the CLI and run notes.
 import type { BackendName } from './types.ts';
+import { translate, type Key, type Locale, type Params } from './i18n/index.ts';
 
 /** What the engine runs on. */
 export interface EngineFacts {
@@ -12,12 +13,16 @@ export interface EngineFacts {
   threads: number;
 }
 
-export function describeEngine(facts: EngineFacts, backend: BackendName | null): { label: string; details: string } {
-  const tensors = backend ? `TensorFlow.js ${backend} backend` : 'TensorFlow.js backend chosen when training starts';
+/** The engine in `locale`'s words (the CLI's are English): a short label, and details for a tooltip or --verbose. */
+export function describeEngine(facts: EngineFacts, backend: BackendName | null, locale: Locale = 'en'): { label: string; details: string } {
+  const say = (key: Key, params?: Params) => translate(locale, key, params);
+  const tensors = backend ? say('app.engine.tensors', { backend }) : say('app.engine.tensorsLater');
   if (facts.kernels) {
-    const cores = `${facts.threads} core${facts.threads === 1 ? '' : 's'}`;
-    return { label: `fast engine · ${cores}`, details: `native ${facts.kernels} kernels on ${facts.threads} thread${facts.threads === 1 ? '' : 's'}; ${tensors}` };
+    return {
+      label: say('app.engine.fastCores', { count: facts.threads }),
+      details: say('app.engine.nativeDetails', { kernels: facts.kernels, count: facts.threads, tensors }),
+    };
   }
-  if (backend === 'node') return { label: 'fast engine', details: `${tensors} (native TensorFlow); RNN Studio's native kernels are not built` };
-  return { label: 'slower engine', details: `${tensors} alone: RNN Studio's native kernels are not built (npm run build:native builds them; it needs a C++ compiler)` };
+  if (backend === 'node') return { label: say('app.engine.fast'), details: say('app.engine.nodeDetails', { tensors }) };
+  return { label: say('app.engine.slower'), details: say('app.engine.slowerDetails', { tensors }) };
 }

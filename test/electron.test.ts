@@ -70,6 +70,7 @@ export const app = {
   setPath: (_n, p) => { s.userData = p; },
   getPath: () => s.userData,
   isPackaged: false,
+  getPreferredSystemLanguages: () => ['zh-Hant-TW', 'en-US'],
 };
 export const protocol = { registerSchemesAsPrivileged() {}, handle: (_scheme, f) => { s.protocolHandler = f; } };
 export const session = { defaultSession: {
@@ -80,7 +81,7 @@ export class BrowserWindow {
   constructor(options) { s.windows++; s.webPreferences = options.webPreferences; const w = emitter(); this.webContents = { on: w.add, setWindowOpenHandler() {}, send() {} }; }
   once() {} on() {} loadURL() { return Promise.resolve(); } isMinimized() { return false; } focus() {}
 }
-export const Menu = { setApplicationMenu() {}, buildFromTemplate: (t) => t };
+export const Menu = { setApplicationMenu: (m) => { s.menu = m; }, buildFromTemplate: (t) => t };
 export const Notification = { isSupported: () => false };
 export const dialog = { showErrorBox: (t, m) => { s.startError = m; }, showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
 export const net = { fetch: async () => new Response('') };
@@ -104,7 +105,7 @@ function runShell(lock: boolean): Record<string, unknown> {
 const s = (globalThis.electronStub = { lock: ${lock} });
 await import(${JSON.stringify(pathToFileURL(join(ROOT, 'main/electron/main.ts')).href)});
 for (let i = 0; i < 500 && s.lock && !s.windows && !s.startError; i++) await new Promise((r) => setTimeout(r, 10));
-const result = { exitCode: s.exitCode, readyAsked: s.readyAsked, windows: s.windows, startError: s.startError ?? null, webPreferences: s.webPreferences ?? null };
+const result = { exitCode: s.exitCode, readyAsked: s.readyAsked, windows: s.windows, startError: s.startError ?? null, webPreferences: s.webPreferences ?? null, menu: s.menu?.map((m) => m.label ?? m.role) ?? null };
 if (s.permissionRequest) {
   const ask = (url, permission) => new Promise((r) => s.permissionRequest({ getURL: () => url }, permission, r, { requestingUrl: url }));
   result.requests = {};
@@ -156,6 +157,7 @@ test('a second launch of the desktop app exits at once, without opening the data
 test('the desktop shell denies permissions, navigation, redirects, webviews and new windows for every webContents', () => {
   const shell = runShell(true);
   assert.equal(shell.startError, null);
+  assert.deepEqual(shell.menu, ['檔案', 'editMenu', '訓練', '檢視', '說明'], 'the menu speaks the system language (zh-Hant-TW → 繁體中文)');
   assert.equal(shell.exitCode, null);
   assert.equal(shell.windows, 1);
   assert.deepEqual(shell.webPreferences && { ...(shell.webPreferences as object), preload: undefined }, {

@@ -22,13 +22,20 @@ function find(dir) {
 
 /**
  * What the tests need from the system, installed the way .ci/run does when this is Debian and root:
- * Chromium for the end-to-end tests, and PyTorch (Debian's python3-torch, OpenBLAS) for the PyTorch
+ * Chromium for the end-to-end tests with a CJK font for the zh-TW screens, and PyTorch (Debian's python3-torch, OpenBLAS) for the PyTorch
  * export's round trip (test/engine/export-pytorch.test.ts).
  */
+/** Whether Chromium can draw Traditional Chinese (the zh-TW screens and their screenshots) with Noto CJK. */
+function hasCjkFont() {
+  const listed = spawnSync('fc-list', [':lang=zh-tw', 'family'], { encoding: 'utf8' });
+  return listed.status === 0 && /Noto Sans CJK/.test(listed.stdout);
+}
+
 function ensureSystemPackages() {
   const missing = [];
   if (!process.env.CHROMIUM_PATH && !existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (!hasTorch()) missing.push('python3-torch', 'libopenblas0-pthread');
+  if (!hasCjkFont()) missing.push('fonts-noto-cjk');
   if (missing.length === 0) return;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     console.log(`Installing what the tests need (apt-get install -y ${missing.join(' ')})…`);

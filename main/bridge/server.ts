@@ -287,7 +287,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         send({ id: frame.id, ok: true, reply });
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
-        send({ id: frame.id, ok: false, error: { code: e.code, message: e.message } });
+        send({ id: frame.id, ok: false, error: { code: e.code, message: e.message, ...(e.words ? { words: e.words } : {}) } });
       }
     }
   }

@@ -91,7 +91,7 @@ function defaultTotal(parent: RunSummary, base: RunConfig, step: number): number
 /** Checks a branch request and works out what the branch starts from; writes nothing. */
 export function planBranch(store: Store, trainingHere: (id: number) => boolean, request: BranchRequest): BranchPlan {
   const parent = store.runs.get(request.id);
-  if (!parent) throw new ApiError('not-found', `there is no run ${request.id}`);
+  if (!parent) throw new ApiError('not-found', `there is no run ${request.id}`, { key: 'errors.noRun', params: { id: request.id } });
   if (parent.status === 'imported') {
     throw new ApiError('bad-input', `run ${parent.id} was imported from an exported model: it has no optimizer state to branch from; fine-tune it instead (${setting('initFrom')} ${parent.id})`);
   }

@@ -106,7 +106,7 @@ export class Comparisons {
   private plan(req: RequestOf<'runs:compare'>): Omit<ComparisonRecord, 'id' | 'started' | 'halted' | 'createdAt' | 'driver'> {
     const dataset = this.store.datasets.get(req.datasetId);
     const content = this.store.datasets.content(req.datasetId);
-    if (!dataset || !content) throw new ApiError('not-found', `there is no dataset ${req.datasetId}`);
+    if (!dataset || !content) throw new ApiError('not-found', `there is no dataset ${req.datasetId}`, { key: 'errors.noDataset', params: { id: req.datasetId } });
     if (dataset.chars === 0) throw new ApiError('bad-input', `dataset ${req.datasetId} holds no text (it stands in for an imported model's corpus): compare on another dataset`);
     const labelled = dataset.kind === 'labelled';
     if (req.bidirectional && !labelled) {

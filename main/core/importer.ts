@@ -92,7 +92,7 @@ export function formatOf(source: string, asked: DatasetFormat | undefined): Data
   try {
     return guessFormat(source) === 'folders' ? 'text' : (guessFormat(source) ?? 'text');
   } catch {
-    throw new ApiError('bad-input', `${source}: no such file or folder`);
+    throw new ApiError('bad-input', `${source}: no such file or folder`, { key: 'errors.noSuchFile', params: { path: source } });
   }
 }
 
@@ -101,9 +101,15 @@ export function asInput<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof CorpusError) throw new ApiError('bad-input', err.message);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('bad-input', `${(err as NodeJS.ErrnoException).path}: no such file or folder`);
-    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') throw new ApiError('bad-input', `${(err as NodeJS.ErrnoException).path}: permission denied`);
+    if (err instanceof CorpusError) throw new ApiError('bad-input', err.message, err.words);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const path = String((err as NodeJS.ErrnoException).path);
+      throw new ApiError('bad-input', `${path}: no such file or folder`, { key: 'errors.noSuchFile', params: { path } });
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') {
+      const path = String((err as NodeJS.ErrnoException).path);
+      throw new ApiError('bad-input', `${path}: permission denied`, { key: 'errors.permissionDenied', params: { path } });
+    }
     throw err;
   }
 }

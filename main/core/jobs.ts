@@ -16,16 +16,7 @@ import { EngineWorker } from './engine-host.ts';
 import { countParameters } from '../engine/index.ts';
 import { estimateMemory, memoryNeedsOf } from './memory.ts';
 
-/**
- * char-rnn's rule of thumb: parameters about the size of the corpus (in characters) is the right
- * scale; far more memorises the text (watch validation loss), far fewer cannot learn all it offers.
- */
-export function adviseSize(ratio: number): string {
-  if (ratio > 10) return `The model has ${ratio.toFixed(0)}× more parameters than training characters: it will memorise the corpus. Use fewer units or more text, and add dropout.`;
-  if (ratio > 2) return `More parameters than training characters (${ratio.toFixed(1)}×): expect overfitting; dropout 0.2–0.5 helps. Watch the validation loss.`;
-  if (ratio >= 0.1) return `Parameters and corpus size are in proportion (${ratio.toFixed(2)}×), as char-rnn's rule of thumb suggests.`;
-  return `The model is small for this corpus (${ratio.toFixed(3)}× parameters per character): a larger one (more units or layers) can learn more of it.`;
-}
+import { adviseSize } from '../../shared/size-advice.ts';
 
 type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
@@ -82,7 +73,7 @@ export class EngineJobs {
 
   async generate(runId: number, checkpointId: number | undefined, input: SampleParamsInput | undefined, requestId?: string): Promise<SampleRecord> {
     const run = this.store.runs.get(runId);
-    if (!run) throw new ApiError('not-found', `there is no run ${runId}`);
+    if (!run) throw new ApiError('not-found', `there is no run ${runId}`, { key: 'errors.noRun', params: { id: runId } });
     const parsed = SampleParamsSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const params = { ...parsed.data, seed: parsed.data.seed ?? randomSeed() };
@@ -117,7 +108,7 @@ export class EngineJobs {
   async estimate(datasetId: number, input: RunConfigInput | undefined): Promise<RunEstimate> {
     const dataset = this.store.datasets.get(datasetId);
     const content = this.store.datasets.content(datasetId);
-    if (!dataset || !content) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+    if (!dataset || !content) throw new ApiError('not-found', `there is no dataset ${datasetId}`, { key: 'errors.noDataset', params: { id: datasetId } });
     const parsed = RunConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError('invalid-request', describeZodError(parsed.error));
     const config = parsed.data;
@@ -244,7 +235,7 @@ export class EngineJobs {
 
   /** A run's checkpoint: `checkpointId`, or its latest. */
   checkpointOf(runId: number, checkpointId: number | undefined): CheckpointRecord {
-    if (!this.store.runs.get(runId)) throw new ApiError('not-found', `there is no run ${runId}`);
+    if (!this.store.runs.get(runId)) throw new ApiError('not-found', `there is no run ${runId}`, { key: 'errors.noRun', params: { id: runId } });
     const checkpoint = checkpointId !== undefined ? this.store.checkpoints.get(checkpointId) : this.store.checkpoints.latest(runId);
     if (!checkpoint || checkpoint.runId !== runId) {
       throw new ApiError(

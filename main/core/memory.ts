@@ -133,8 +133,9 @@ const gb = (bytes: number) => (bytes < 1e9 ? `${Math.round(bytes / 1e6)} MB` : `
 
 /** Refuses (bad-input, with the figures and what to lower) a run that would not fit in memory. */
 export function assertMemoryFits(needs: MemoryNeeds, available = availableMemory()): void {
-  const refusal = memoryRefusal(estimateMemory(needs), available, needs.config);
-  if (refusal) throw new ApiError('bad-input', refusal);
+  const estimate = estimateMemory(needs);
+  const refusal = memoryRefusal(estimate, available, needs.config);
+  if (refusal) throw new ApiError('bad-input', refusal, { key: 'errors.memory', params: { need: gb(estimate.totalBytes), available: gb(available) } });
 }
 
 /** Why a run cannot start with this much memory, or null when it fits. */

@@ -47,7 +47,7 @@ export interface FineTuning {
 /** The dataset a run would train on, refused when there is none or it holds no text. */
 export function datasetToTrainOn(store: Store, datasetId: number): Dataset {
   const dataset = store.datasets.get(datasetId);
-  if (!dataset) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+  if (!dataset) throw new ApiError('not-found', `there is no dataset ${datasetId}`, { key: 'errors.noDataset', params: { id: datasetId } });
   if (dataset.chars === 0) throw new ApiError('bad-input', `dataset ${datasetId} holds no text (it stands in for an imported model's corpus): train on another dataset`);
   return dataset;
 }
@@ -100,7 +100,7 @@ export class RunManager {
 
   private require(id: number): RunSummary {
     const run = this.store.runs.get(id);
-    if (!run) throw new ApiError('not-found', `there is no run ${id}`);
+    if (!run) throw new ApiError('not-found', `there is no run ${id}`, { key: 'errors.noRun', params: { id: id } });
     return run;
   }
 
@@ -128,7 +128,7 @@ export class RunManager {
       throw new ApiError('bad-input', `fine-tuning keeps run ${sourceId}'s model (${model.layers}×${model.units} ${model.cell}, embedding ${model.embedding}): leave out ${changed.map(([k]) => `model.${k}`).join(', ')}`);
     }
     const detail = this.store.datasets.detail(datasetId);
-    if (!detail) throw new ApiError('not-found', `there is no dataset ${datasetId}`);
+    if (!detail) throw new ApiError('not-found', `there is no dataset ${datasetId}`, { key: 'errors.noDataset', params: { id: datasetId } });
     if ((task === 'classify') !== (detail.kind === 'labelled')) {
       throw new ApiError('bad-input', `run ${sourceId} is a ${task === 'classify' ? 'classifier: fine-tune it on labelled examples' : 'generator: fine-tune it on a text corpus'}, and dataset ${datasetId} is not`);
     }

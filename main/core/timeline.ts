@@ -14,7 +14,7 @@ const TRAINING_TEMPERATURE = 0.8;
 
 export async function timeline(store: Store, jobs: EngineJobs, req: RequestOf<'runs:timeline'>): Promise<TimelineReply> {
   const run = store.runs.get(req.runId);
-  if (!run) throw new ApiError('not-found', `there is no run ${req.runId}`);
+  if (!run) throw new ApiError('not-found', `there is no run ${req.runId}`, { key: 'errors.noRun', params: { id: req.runId } });
   if (run.task === 'classify') throw new ApiError('bad-input', `run ${req.runId} is a classifier: a timeline shows a generator's samples as it learns (see its validation curve and confusion matrix instead)`);
 
   // One recorded sample per step (a resumed run keeps the one before its checkpoint), at the run's sampling.

@@ -18,7 +18,7 @@ function handle<C extends Channel>(studio: Studio, channel: C): void {
       return { ok: true, reply: await studio.invoke(channel, request) };
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
-      return { ok: false, error: { code: e.code, message: e.message } };
+      return { ok: false, error: { code: e.code, message: e.message, ...(e.words ? { words: e.words } : {}) } };
     }
   });
 }

@@ -9,6 +9,7 @@ import { Studio } from '../core/studio.ts';
 import { defaultHome, resolveHome } from '../core/home.ts';
 import { APP_CONTENT_SECURITY_POLICY } from '../bridge/csp.ts';
 import { registerIpc } from './ipc.ts';
+import { pickLocale, translate, type Key, type Locale } from '../../shared/i18n/index.ts';
 import { buildMenu } from './menu.ts';
 
 /** Where the build put the page, the preload and the Electron-ABI better-sqlite3 (see scripts/build.mjs). */
@@ -26,6 +27,8 @@ if (!firstInstance) app.exit(0);
 
 let window: BrowserWindow | null = null;
 let studio: Studio | null = null;
+/** The language the menu and dialogs speak: the system's until the renderer says which it speaks. */
+let locale: Locale = 'en';
 
 function servePage(): void {
   protocol.handle('app', async (request) => {
@@ -54,7 +57,11 @@ function createWindow(home: string): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   // Navigation and new windows are refused for every webContents, this one included (lockDown below).
-  Menu.setApplicationMenu(buildMenu((command) => studio?.emit('menu:command', { command }), home));
+  const menu = (l: Locale) => Menu.setApplicationMenu(buildMenu((command) => studio?.emit('menu:command', { command }), home, l));
+  menu(locale);
+  studio?.onLocale((l) => {
+    if (l !== locale) menu((locale = l));
+  });
   void win.loadURL('app://studio/index.html');
   return win;
 }
@@ -79,22 +86,25 @@ function denyPermissions(): void {
   session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
 }
 
+const say = (key: Key) => translate(locale, key);
+
 async function start(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   // The data home is Electron's userData folder unless RNN_STUDIO_HOME says otherwise (as for the CLI).
   app.setPath('userData', process.env.RNN_STUDIO_HOME ? resolveHome() : defaultHome());
   const home = app.getPath('userData');
+  locale = pickLocale(app.getPreferredSystemLanguages());
   studio = Studio.open(home, { ownerLabel: 'the RNN Studio desktop app', ...(existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {}) });
   studio.override('dialog:open', async ({ kind, purpose }) => {
     if (purpose === 'export') {
-      const chosen = await dialog.showOpenDialog(window!, { title: 'Export the model into a folder', buttonLabel: 'Export here', properties: ['openDirectory', 'createDirectory'] });
+      const chosen = await dialog.showOpenDialog(window!, { title: say('app.dialog.exportTitle'), buttonLabel: say('app.dialog.exportButton'), properties: ['openDirectory', 'createDirectory'] });
       return { path: chosen.canceled ? null : (chosen.filePaths[0] ?? null) };
     }
     const result = await dialog.showOpenDialog(window!, {
-      title: kind === 'file' ? 'Import a text file' : 'Import a folder of text files',
+      title: kind === 'file' ? say('app.dialog.importFile') : say('app.dialog.importFolder'),
       properties: [kind === 'file' ? 'openFile' : 'openDirectory'],
-      filters: kind === 'file' ? [{ name: 'Text or labelled examples', extensions: [...DATASET_EXTENSIONS] }, { name: 'All files', extensions: ['*'] }] : undefined,
+      filters: kind === 'file' ? [{ name: say('app.dialog.textFilter'), extensions: [...DATASET_EXTENSIONS] }, { name: say('app.dialog.allFiles'), extensions: ['*'] }] : undefined,
     });
     return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
   });

@@ -40,6 +40,11 @@ const api = {
   'runs:export': call('runs:export'),
   'runs:import-model': call('runs:import-model'),
   'dialog:open': call('dialog:open'),
+  'lab:get': call('lab:get'),
+  'lab:update': call('lab:update'),
+  'lab:reset': call('lab:reset'),
+  'lab:report': call('lab:report'),
+  'app:set-locale': call('app:set-locale'),
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_: unknown, message: { event: EventName; payload: ApiEvents[E] }) => {
       if (message.event === event) listener(message.payload);

@@ -81,8 +81,11 @@ export function servedStudio() {
         child.on('exit', (code) => reject(new Error(`serve exited (${code}) before announcing itself: ${out}`)));
       });
     },
-    /** Headless Chromium on `url` at 1280×900; `bypassCSP` only for a test that must inject a script. */
-    async open(url: string, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+    /**
+     * Headless Chromium on `url` at 1280×900; `bypassCSP` only for a test that must inject a script;
+     * `locale` is the system language the page sees (navigator.languages).
+     */
+    async open(url: string, options: { bypassCSP?: boolean; locale?: string } = {}): Promise<Page> {
       assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install -y chromium)`);
       browser ??= await chromium.launch({
         executablePath: CHROMIUM,

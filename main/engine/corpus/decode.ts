@@ -5,7 +5,7 @@ import chardet from 'chardet';
 import { CorpusError } from './read.ts';
 
 function describeBinary(buf: Uint8Array, file: string, at: number): CorpusError {
-  return new CorpusError(`${file}: contains a NUL byte at byte ${at}: this looks like a binary file, not text`);
+  return new CorpusError(`${file}: contains a NUL byte at byte ${at}: this looks like a binary file, not text`, { key: 'errors.binary', params: { file, at } });
 }
 
 /**
@@ -106,6 +106,7 @@ function describeInvalidUtf8(buf: Uint8Array, file: string): CorpusError {
   const at = Math.max(0, firstInvalidUtf8(buf));
   const { line, column } = positionOf(buf, at);
   const { invalid, multibyte } = utf8Tally(buf);
+  const words = { key: 'errors.notUtf8', params: { file, line, column, count: invalid } };
   const where = `${file}: is not valid UTF-8 (${invalid === 1 ? 'bad' : 'first bad'} byte 0x${buf[at].toString(16).padStart(2, '0')} at byte ${at}, line ${line}, column ${column}`;
   if (invalid >= 3 && invalid > multibyte) {
     const sample = buf.subarray(Math.max(0, at - (1 << 16)), at + (1 << 18));
@@ -123,12 +124,13 @@ function describeInvalidUtf8(buf: Uint8Array, file: string): CorpusError {
       readable
         ? `${where}; ${invalid} bytes in all are not UTF-8). It looks like ${guess}: import it with --encoding ${guess}, or save it as UTF-8.`
         : `${where}; ${invalid} bytes in all are not UTF-8). Name its encoding with --encoding (e.g. windows-1252), or save it as UTF-8.`,
+      words,
     );
   }
   const count = invalid === 1 ? 'the only one' : `${invalid} bad bytes in all`;
   // Without a single valid multi-byte character, a byte or two could still be a legacy encoding's accent.
   const legacy = multibyte === 0 ? ' If the file is in a legacy encoding, name it with --encoding (e.g. windows-1252) instead.' : '';
-  return new CorpusError(`${where}; ${count}, the rest is valid UTF-8). Fix or remove ${invalid === 1 ? 'it' : 'them'} and import again.${legacy}`);
+  return new CorpusError(`${where}; ${count}, the rest is valid UTF-8). Fix or remove ${invalid === 1 ? 'it' : 'them'} and import again.${legacy}`, words);
 }
 
 export interface DecodedText {
@@ -142,7 +144,7 @@ export interface DecodedText {
  * only when the user names it. Refuses empty, binary and undecodable files with a message naming the file.
  */
 export function decodeText(buf: Uint8Array, file: string, encoding?: string): DecodedText {
-  if (buf.length === 0) throw new CorpusError(`${file}: the file is empty`);
+  if (buf.length === 0) throw new CorpusError(`${file}: the file is empty`, { key: 'errors.emptyFile', params: { file } });
   let text: string;
   let used: string;
   if (buf[0] === 0xff && buf[1] === 0xfe) {

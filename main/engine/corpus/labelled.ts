@@ -73,7 +73,7 @@ function readTable(path: string, format: 'csv' | 'tsv' | 'jsonl', encoding?: str
   } catch (err) {
     throw new CorpusError(`${name}: not valid ${format.toUpperCase()}: ${(err as Error).message}`);
   }
-  if (records.length === 0) throw new CorpusError(`${name}: the file is empty`);
+  if (records.length === 0) throw new CorpusError(`${name}: the file is empty`, { key: 'errors.emptyFile', params: { file: name } });
   const columns = records[0].record.map((c) => c.trim());
   const rows = records.slice(1).map(({ record }) => Object.fromEntries(columns.map((c, i) => [c, record[i] ?? ''])));
   return { columns, rows, lineOf: records.slice(1).map((r) => r.info.lines) };
@@ -154,9 +154,9 @@ function fromFolders(dir: string, opts: LabelledOptions): Example[] {
 export function readLabelled(path: string, opts: LabelledOptions): Example[] {
   const examples = opts.format === 'folders' ? fromFolders(path, opts) : fromTable(path, opts);
   const name = basename(path);
-  if (examples.length === 0) throw new CorpusError(`${name}: holds no examples`);
+  if (examples.length === 0) throw new CorpusError(`${name}: holds no examples`, { key: 'errors.noExamples', params: { name } });
   const labels = new Set(examples.map((e) => e.label));
-  if (labels.size < 2) throw new CorpusError(`${name}: every example has the label "${[...labels][0]}": a classifier needs at least two classes`);
+  if (labels.size < 2) throw new CorpusError(`${name}: every example has the label "${[...labels][0]}": a classifier needs at least two classes`, { key: 'errors.oneClass', params: { name, label: [...labels][0] } });
   return examples;
 }
 

@@ -1,10 +1,18 @@
 // Reading what the user gives us, safely: regular files only, never more than the import limit, with a
 // CorpusError that names the file and the problem. Nothing here touches TensorFlow.js.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import type { ErrorWords } from '../../../shared/api.ts';
 
 /** A file the user gave us that we will not read, with a message that names the file and the problem. */
 export class CorpusError extends Error {
   override name = 'CorpusError';
+  /** The refusal's words in the studio's catalogue (shared/i18n), for the renderer; the message stays English. */
+  constructor(
+    message: string,
+    readonly words?: ErrorWords,
+  ) {
+    super(message);
+  }
 }
 
 /** The most bytes one import reads (a file, or a folder's files together) unless the variable below raises it. */

@@ -1,7 +1,9 @@
 // The one module of the renderer that talks to the core. In Electron the preload's functions carry the
 // calls over IPC; in a browser, the bridge's WebSocket does. The screens cannot tell which.
-import { ApiError, type ApiClient, type Channel, type ReplyOf, type RequestOf } from '../../../shared/api.ts';
-import { nameFields, wordsAt } from '../../../shared/config-fields.ts';
+import { ApiError, type ApiClient, type Channel, type ErrorWords, type ReplyOf, type RequestOf } from '../../../shared/api.ts';
+import { has, locale, t, tk } from './i18n.svelte.ts';
+import { nameFields } from '../../../shared/config-fields.ts';
+import { labelAt } from './fields.ts';
 import type { PreloadApi } from '../../../shared/preload-api.ts';
 import { TOKEN_HEADER } from '../../../shared/bridge-protocol.ts';
 import type { ExportFormat } from '../../../shared/formats.ts';
@@ -18,9 +20,9 @@ export type Transport = 'electron' | 'browser';
 function fromPreload(preload: PreloadApi): ApiClient {
   return {
     async invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
-      const call = preload[channel] as (r: RequestOf<C>) => Promise<{ ok: true; reply: ReplyOf<C> } | { ok: false; error: { code: ApiError['code']; message: string } }>;
+      const call = preload[channel] as (r: RequestOf<C>) => Promise<{ ok: true; reply: ReplyOf<C> } | { ok: false; error: { code: ApiError['code']; message: string; words?: ErrorWords } }>;
       const result = await call(request);
-      if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+      if (!result.ok) throw new ApiError(result.error.code, result.error.message, result.error.words);
       return result.reply;
     },
     on: (event, listener) => preload.on(event, listener),
@@ -95,13 +97,17 @@ export async function downloadExport(runId: number, format: ExportFormat, checkp
  * (“Sequence length” inside a sentence), never by a command-line flag.
  */
 export function messageOf(err: unknown): string {
-  return studioWords(err instanceof Error ? err.message : String(err));
+  if (err instanceof ApiError && err.words && has(err.words.key)) return tk(err.words.key, err.words.params);
+  const english = studioWords(err instanceof Error ? err.message : String(err));
+  if (locale.current === 'en') return english;
+  // A refusal the catalogue has no words for yet: what kind it is in the user's language, the details as the core wrote them.
+  return t('errors.detail', { what: tk(`errors.code.${err instanceof ApiError ? err.code : 'internal'}`), detail: english });
 }
 
 /** A message from the core (an error, an import's warning) with each setting named by its studio label. */
 export function studioWords(message: string): string {
   return nameFields(message, (path, inline) => {
-    const label = wordsAt(path)?.label;
-    return label && inline ? `“${label}”` : label;
+    const label = labelAt(path);
+    return label && inline ? t('app.quoted', { label }) : label;
   });
 }

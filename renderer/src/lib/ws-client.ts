@@ -31,14 +31,14 @@ export function createWebSocketClient(url: string, onConnection: (up: boolean) =
           if (!p) return;
           pending.delete(m.id);
           if (m.ok) p.resolve(m.reply);
-          else p.reject(new ApiError(m.error.code, m.error.message));
+          else p.reject(new ApiError(m.error.code, m.error.message, m.error.words));
         };
         ws.onclose = () => {
           if (socket === ws) {
             socket = null;
             ready = null;
             onConnection(false);
-            for (const p of pending.values()) p.reject(new ApiError('internal', 'lost the connection to RNN Studio; reconnecting…'));
+            for (const p of pending.values()) p.reject(new ApiError('internal', 'lost the connection to RNN Studio; reconnecting…', { key: 'errors.disconnected' }));
             pending.clear();
             setTimeout(() => void connect(), 500); // keep events flowing once it is back
           } else setTimeout(() => attempt(Math.min(delay * 2, 4000)), delay);

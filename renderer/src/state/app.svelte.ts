@@ -3,7 +3,7 @@ import type { AppInfo } from '../../../shared/api.ts';
 import type { Dataset, RunSummary } from '../../../shared/types.ts';
 import { api, connection, messageOf } from '../lib/api.ts';
 
-export type Screen = 'datasets' | 'train' | 'sample' | 'classify' | 'inspect' | 'runs';
+export type Screen = 'lab' | 'datasets' | 'train' | 'sample' | 'classify' | 'inspect' | 'runs';
 export type Theme = 'system' | 'light' | 'dark';
 
 class AppState {
