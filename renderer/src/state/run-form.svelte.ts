@@ -6,6 +6,7 @@ import { CONFIG_FIELDS, type Field } from '../../../shared/config-fields.ts';
 import { dataDefaults, presetOf, SIZE_PRESETS, type DataDefault, type SizePreset } from '../../../shared/run-plan.ts';
 import type { Dataset } from '../../../shared/types.ts';
 import { checkNumber } from '../lib/fields.ts';
+import { t } from '../lib/i18n.svelte.ts';
 
 const formFields = CONFIG_FIELDS.filter((f) => f.form !== false);
 export const isNumber = (f: Field) => f.kind === 'int' || f.kind === 'float';
@@ -65,7 +66,7 @@ export class RunForm {
   private check(f: Field): Checked {
     if (!isNumber(f)) return { value: this.values[f.path] };
     const checked = checkNumber(f, this.values[f.path]);
-    return f.path === 'train.maxSteps' && this.lengthUnit === 'steps' && checked.value === null ? { error: 'required' } : checked;
+    return f.path === 'train.maxSteps' && this.lengthUnit === 'steps' && checked.value === null ? { error: t('fields.required') } : checked;
   }
 
   /** The user sets a field (the Advanced view: an empty Max steps counts the run in passes again). */
