@@ -1,9 +1,10 @@
 // What the loss charts draw from a run's metric points: its curves, the unit they are in, and where its
 // learning rate was changed mid-run, the overlay's smoothing and each run's colour. Pure functions, shared by
-// the live monitor, a run's page and Runs.
+// the live monitor, a run's page and Runs. Their words are in the current language (runs area).
 import type { Task } from '../../../shared/config.ts';
 import type { MetricPoint } from '../../../shared/types.ts';
 import { seriesColour } from '../state/chart-theme.svelte.ts';
+import { t } from './i18n.svelte.ts';
 
 export interface Point {
   x: number;
@@ -11,8 +12,8 @@ export interface Point {
 }
 
 /** A generator's loss is per character it predicts; a classifier's, per example it labels. */
-export const lossUnit = (task: Task): string => (task === 'classify' ? 'nats/example' : 'nats/char');
-export const lossAxisLabel = (task: Task, what = 'loss'): string => `${what} (${lossUnit(task)})`;
+export const lossUnit = (task: Task): string => t(`runs.unit.${task}` as const);
+export const lossAxisLabel = (task: Task): string => t('runs.chart.loss', { unit: lossUnit(task) });
 
 export const trainCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.trainLoss === null ? [] : [{ x: p.step, y: p.trainLoss }]));
 export const validationCurve = (points: MetricPoint[]): Point[] => points.flatMap((p) => (p.valLoss === null ? [] : [{ x: p.step, y: p.valLoss }]));
@@ -72,9 +73,9 @@ export function learningRateChanges(points: MetricPoint[], initial: number): Lea
 export const formatRate = (lr: number): string => String(Number(lr.toPrecision(6)));
 
 /** The chart's marks: one per change, labelled with the new rate. */
-export const learningRateMarkers = (changes: LearningRateChange[]) => changes.map((c) => ({ x: c.step, label: `lr ${formatRate(c.to)}` }));
+export const learningRateMarkers = (changes: LearningRateChange[]) => changes.map((c) => ({ x: c.step, label: t('runs.lr.mark', { rate: formatRate(c.to) }) }));
 
 /** The rate's history in words: "0.002", or "0.002, then 0.0005 from step 340". */
 export function describeLearningRate(initial: number, changes: LearningRateChange[]): string {
-  return [formatRate(initial), ...changes.map((c) => `then ${formatRate(c.to)} from step ${c.step.toLocaleString('en-US')}`)].join(', ');
+  return [formatRate(initial), ...changes.map((c) => t('runs.lr.then', { rate: formatRate(c.to), step: c.step }))].join(t('runs.sep'));
 }

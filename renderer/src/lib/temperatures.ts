@@ -1,7 +1,9 @@
 // "Compare temperatures" on the Sample screen: one prime and seed sampled at a few temperatures, shown
-// side by side. The limits of one temperature come from the shared sampling schema (config-fields.ts).
+// side by side. The limits of one temperature come from the shared sampling schema (config-fields.ts);
+// what is wrong is said in the current language (sample area).
 import { SAMPLE_FIELDS } from '../../../shared/config-fields.ts';
 import type { SampleRecord } from '../../../shared/types.ts';
+import { t } from './i18n.svelte.ts';
 
 /** Temperatures a comparison samples: two at least to compare, four at most to fit side by side. */
 export const COMPARED_TEMPERATURES = { min: 2, max: 4 } as const;
@@ -12,27 +14,24 @@ export const STUDIO_TEMPERATURE = 0.8;
 /** Offered when comparing starts: safer, the studio's usual, wilder. */
 export const DEFAULT_COMPARED_TEMPERATURES = `0.5, ${STUDIO_TEMPERATURE}, 1.2`;
 
-/** The field's name in messages: "Temperatures". */
-export const TEMPERATURES_LABEL = `${SAMPLE_FIELDS.temperature.label}s`;
-
 /** "0.5, 0.8 1.2" → [0.5, 0.8, 1.2]; else a message naming what is wrong. */
 export function parseTemperatures(text: string): { temperatures: number[] } | { error: string } {
   const field = SAMPLE_FIELDS.temperature;
   const parts = text.split(/[\s,;]+/).filter((p) => p !== '');
   const { min, max } = COMPARED_TEMPERATURES;
   if (parts.length < min || parts.length > max) {
-    return { error: `${TEMPERATURES_LABEL}: give ${min} to ${max}, separated by commas (got ${parts.length})` };
+    return { error: t('sample.temperatures.count', { min, max, count: parts.length }) };
   }
   const temperatures: number[] = [];
   for (const part of parts) {
-    const t = Number(part);
-    if (!Number.isFinite(t)) return { error: `${TEMPERATURES_LABEL}: "${part}" is not a number` };
-    if (!field.schema.safeParse(t).success) {
-      const low = field.above !== undefined ? `above ${field.above}` : `at least ${field.min}`;
-      return { error: `${TEMPERATURES_LABEL}: ${part} is out of range (each ${low} and at most ${field.max})` };
+    const value = Number(part);
+    if (!Number.isFinite(value)) return { error: t('sample.temperatures.notNumber', { part }) };
+    if (!field.schema.safeParse(value).success) {
+      const low = field.above !== undefined ? t('sample.temperatures.above', { value: field.above }) : t('sample.temperatures.atLeast', { value: field.min });
+      return { error: t('sample.temperatures.range', { part, low, max: field.max }) };
     }
-    if (temperatures.includes(t)) return { error: `${TEMPERATURES_LABEL}: ${part} is given twice` };
-    temperatures.push(t);
+    if (temperatures.includes(value)) return { error: t('sample.temperatures.twice', { part }) };
+    temperatures.push(value);
   }
   return { temperatures };
 }
