@@ -1,5 +1,7 @@
-// Pure helpers of the Inspect screen: colour scales for per-character figures, and a guard that keeps
-// only the newest answer when requests overlap (the engine may answer an old checkpoint after a new one).
+// Helpers of the Inspect screen: colour scales for per-character figures, characters named in the current
+// language, and a guard that keeps only the newest answer when requests overlap (the engine may answer an
+// old checkpoint after a new one).
+import { t } from './i18n.svelte.ts';
 
 /** Surprise (−log2 p, bits) at which a character's colour saturates: 1 in 256. */
 export const SURPRISE_MAX_BITS = 8;
@@ -34,10 +36,13 @@ export function connectivityColour(share: number): string {
 /** Gates read 0…1; every other kind of state is signed. */
 export const isGate = (kind: string): boolean => kind !== 'hidden' && kind !== 'cell';
 
-/** How a character reads in a label: spaces and control characters by name. */
+/** How a character reads in a label, in the current language: spaces and control characters by name. */
 export function charName(c: string): string {
-  const names: Record<string, string> = { ' ': 'space', '\n': 'newline', '\t': 'tab', '': 'unknown' };
-  return names[c] ?? `“${c}”`;
+  if (c === ' ') return t('inspect.char.space');
+  if (c === '\n') return t('inspect.char.newline');
+  if (c === '\t') return t('inspect.char.tab');
+  if (c === '') return t('inspect.char.unknown');
+  return t('inspect.char.quoted', { char: c });
 }
 
 /** How a character shows in the text: a newline as ↵ before the break, so it can be hovered and coloured. */
