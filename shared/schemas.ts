@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { CELL_TYPES, TrainConfigSchema, type RunConfigInput, type SampleParamsInput } from './config.ts';
 import { MAX_PATTERN_LENGTH } from './inspect.ts';
 import { DATASET_FORMATS, EXPORT_FORMATS } from './formats.ts';
+import { LAB_CLASSIFIERS, LAB_NOTES_MAX, LAB_STEPS } from './lab.ts';
+import { LOCALES } from './i18n/index.ts';
 import { MAX_DATASET_NAME_CHARS, MAX_INSPECT_CHARS, RUN_COMMANDS, type Channel, type RequestOf } from './api.ts';
 
 const id = z.number().int().positive();
@@ -135,6 +137,23 @@ export const RequestSchemas = {
     .object({ runId: id, checkpointId: id.optional(), ...source })
     .strict()
     .refine(hasOneSource, oneSource),
+  'lab:get': empty,
+  'lab:update': z
+    .object({
+      step: z.enum(LAB_STEPS).optional(),
+      done: z.array(z.enum(LAB_STEPS)).max(LAB_STEPS.length).optional(),
+      datasetId: id.nullable().optional(),
+      rnnRunId: id.nullable().optional(),
+      comparisonId: id.nullable().optional(),
+      passage: z.string().min(1, 'the passage is empty').max(MAX_INSPECT_CHARS).nullable().optional(),
+      labelledDatasetId: id.nullable().optional(),
+      classifierRunIds: z.object(Object.fromEntries(LAB_CLASSIFIERS.map((c) => [c, id.nullable().optional()])) as Record<(typeof LAB_CLASSIFIERS)[number], z.ZodOptional<z.ZodNullable<typeof id>>>).strict().optional(),
+      notes: z.string().max(LAB_NOTES_MAX, `the notes are too long: at most ${LAB_NOTES_MAX} characters`).optional(),
+    })
+    .strict(),
+  'lab:reset': empty,
+  'lab:report': z.object({ locale: z.enum(LOCALES) }).strict(),
+  'app:set-locale': z.object({ locale: z.enum(LOCALES) }).strict(),
 } satisfies { [C in Channel]: z.ZodType<RequestOf<C>, any> };
 
 // Checked when compiling: each schema parses to its channel's request type (above), and names exactly the

@@ -31,11 +31,14 @@ import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
 import { Comparisons } from './compare.ts';
 import { timeline } from './timeline.ts';
+import { labState, resetLab, updateLab } from './lab.ts';
+import { labReport } from './lab-report.ts';
 import { UploadArea, type SourceOrigin } from './uploads.ts';
 import { PYTORCH_TRAIN_SCRIPT, SAMPLE_CORPUS, SAMPLE_NAMES } from './resources.ts';
 import { ExportError, exportCheckpoint } from '../engine/export/index.ts';
 import { importModel } from './model-import.ts';
 import { setting } from '../../shared/config-fields.ts';
+import type { Locale } from '../../shared/i18n/index.ts';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -112,6 +115,8 @@ export class Studio implements ApiClient {
   readonly comparisons: Comparisons;
   readonly uploads: UploadArea;
   private readonly events = new EventEmitter();
+  /** Told the renderer's language (app:set-locale): the desktop app rebuilds its menu in it. */
+  private readonly localeListeners = new Set<(locale: Locale) => void>();
   private backend: BackendName | null = null;
   private readonly handlers: Handlers;
 
@@ -131,6 +136,12 @@ export class Studio implements ApiClient {
     warmUpValidators();
   }
 
+  /** Calls `listener` with each language the renderer says it speaks; returns how to stop. */
+  onLocale(listener: (locale: Locale) => void): () => void {
+    this.localeListeners.add(listener);
+    return () => this.localeListeners.delete(listener);
+  }
+
   static open(home: string, options: StudioOptions = {}): Studio {
     return new Studio(home, options);
   }
@@ -139,12 +150,12 @@ export class Studio implements ApiClient {
     const { store } = this;
     const dataset = (id: number) => {
       const d = store.datasets.detail(id);
-      if (!d) throw new ApiError('not-found', `there is no dataset ${id}`);
+      if (!d) throw new ApiError('not-found', `there is no dataset ${id}`, { key: 'errors.noDataset', params: { id: id } });
       return d;
     };
     const run = (id: number) => {
       const r = store.runs.get(id);
-      if (!r) throw new ApiError('not-found', `there is no run ${id}`);
+      if (!r) throw new ApiError('not-found', `there is no run ${id}`, { key: 'errors.noRun', params: { id: id } });
       return r;
     };
     const kernels = nativeStatus();
@@ -186,7 +197,7 @@ export class Studio implements ApiClient {
         return { deletedRuns: runIds };
       },
       'datasets:rename': ({ id, name }) => {
-        if (!store.datasets.rename(id, name)) throw new ApiError('not-found', `there is no dataset ${id}`);
+        if (!store.datasets.rename(id, name)) throw new ApiError('not-found', `there is no dataset ${id}`, { key: 'errors.noDataset', params: { id: id } });
         return store.datasets.get(id)!;
       },
       'runs:list': () => store.runs.list(),
@@ -211,6 +222,14 @@ export class Studio implements ApiClient {
       'comparisons:get': ({ id }) => this.comparisons.get(id),
       'comparisons:continue': ({ id }) => this.comparisons.continue(id),
       'comparisons:list': () => this.comparisons.list(),
+      'lab:get': () => labState(store),
+      'lab:update': (update) => updateLab(store, update),
+      'lab:reset': () => resetLab(store),
+      'lab:report': ({ locale }) => labReport(store, this.comparisons, locale),
+      'app:set-locale': ({ locale }) => {
+        for (const listener of this.localeListeners) listener(locale);
+        return { locale };
+      },
       'runs:timeline': (req) => timeline(store, this.jobs, req),
       'runs:evaluate': async (req) => {
         try {

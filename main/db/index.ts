@@ -11,6 +11,7 @@ import { CheckpointTable } from './checkpoints.ts';
 import { SampleTable } from './samples.ts';
 import { EvaluationTable } from './evaluations.ts';
 import { ComparisonTable } from './comparisons.ts';
+import { LabTable } from './lab.ts';
 
 export { DatabaseTooNewError, SCHEMA_VERSION } from './migrate.ts';
 export type { NewDataset } from './datasets.ts';
@@ -43,6 +44,7 @@ export class Store {
   readonly samples: SampleTable;
   readonly evaluations: EvaluationTable;
   readonly comparisons: ComparisonTable;
+  readonly lab: LabTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -60,6 +62,7 @@ export class Store {
     this.samples = new SampleTable(db);
     this.evaluations = new EvaluationTable(db);
     this.comparisons = new ComparisonTable(db);
+    this.lab = new LabTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

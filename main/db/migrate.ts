@@ -8,9 +8,10 @@ import { up as v3 } from './migrations/003-owners-and-relative-paths.ts';
 import { up as v4 } from './migrations/004-imported-models.ts';
 import { up as v5 } from './migrations/005-comparisons.ts';
 import { up as v6 } from './migrations/006-branches.ts';
+import { up as v7 } from './migrations/007-lab.ts';
 
 /** One per schema version; `file` is the database's path (its folder is the data folder). */
-const MIGRATIONS: Array<(db: Database, file: string) => void> = [v1, v2, v3, v4, v5, v6];
+const MIGRATIONS: Array<(db: Database, file: string) => void> = [v1, v2, v3, v4, v5, v6, v7];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class DatabaseTooNewError extends Error {

@@ -15,7 +15,7 @@ test('migrations take an empty file to the latest version, in WAL mode', () => {
     const raw = new Database(file, { readonly: true });
     assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
     const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(tables, ['checkpoints', 'comparison_runs', 'comparisons', 'datasets', 'evaluations', 'metrics', 'runs', 'samples']);
+    assert.deepEqual(tables, ['checkpoints', 'comparison_runs', 'comparisons', 'datasets', 'evaluations', 'lab', 'metrics', 'runs', 'samples']);
     raw.close();
     Store.open(file).close(); // opening again is a no-op
   } finally {

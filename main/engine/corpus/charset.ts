@@ -1,9 +1,9 @@
 // Text to ids: characters counted (a character is a Unicode code point: an emoji or a CJK character is
 // one), the charset with a cap and one unknown symbol, and the vocabulary that encodes text to ids.
 import { utf8At } from './decode.ts';
+import { UNKNOWN, buildCharset, type Charset } from '../../../shared/charset.ts';
+export { UNKNOWN, buildCharset, type Charset };
 
-/** Stands for every character beyond the charset cap. Index 0 of a vocabulary when present. */
-export const UNKNOWN = '';
 export const UNKNOWN_DISPLAY = '\uFFFD';
 
 export interface CharStats {
@@ -58,27 +58,6 @@ export function countChars(text: string): CharStats {
     chars++;
   }
   return { chars, counts: sortedCounts(table) };
-}
-
-export interface Charset {
-  /** index → character; UNKNOWN ('') at index 0 when some characters were beyond the cap. */
-  vocab: string[];
-  /** Occurrences mapped to the unknown symbol. */
-  unknownChars: number;
-  /** Distinct characters dropped by the cap. */
-  droppedDistinct: number;
-}
-
-/** Keeps the `maxCharset` most frequent characters; the rest map to one unknown symbol. */
-export function buildCharset(counts: Array<[string, number]>, maxCharset: number): Charset {
-  const kept = counts.slice(0, maxCharset).map(([c]) => c);
-  const dropped = counts.slice(maxCharset);
-  kept.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
-  return {
-    vocab: dropped.length > 0 ? [UNKNOWN, ...kept] : kept,
-    unknownChars: dropped.reduce((n, [, c]) => n + c, 0),
-    droppedDistinct: dropped.length,
-  };
 }
 
 /** Maps code points to vocabulary ids. */
