@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --runs N] [-- --scaling [--scaling-pairs N]] [-- --quality …]`: workload P1 (vocabulary 65, embedding 64, one LSTM or GRU
+// `npm run bench [-- --json] [-- --runs N] [-- --scaling [--scaling-pairs N]] [-- --quality …] [-- --lab]`: workload P1 (vocabulary 65, embedding 64, one LSTM or GRU
 // layer of 256 units, sequence 64, batch 32, Adam 2e-3, clipping at 5) on each backend installed, the
 // default first — training chars/s, sampling chars/s at batch 1, time to the first character, peak RSS —
 // interleaved with the tuned PyTorch reference of ../shared/bench when Debian's python3-torch is there;
@@ -60,6 +60,15 @@ const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.
 // 15 minutes on a quiet 2-core machine), instead of the speed figures. `--all`: the speed figures, the
 // scaling table and then the quality tables, in one run.
 const all = args.includes('--all');
+// `npm run bench -- --lab`: the time each step of the Lab takes with its defaults (lab.ts), instead of the speed figures.
+if (args.includes('--lab')) {
+  const { labTimings } = await import('./lab.ts');
+  say('Lab steps on the bundled corpus and first names, with the Lab’s defaults (shared/lab.ts):');
+  const timings = await labTimings(say);
+  for (const t of timings) emit({ measure: 'lab-step', ...t });
+  say(`whole Lab: ${timings.reduce((s, t) => s + t.seconds, 0).toFixed(0)} s`);
+  process.exit(0);
+}
 async function runQuality(): Promise<boolean> {
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
     console.error('--quality compares with PyTorch, which is not installed: apt-get install -y python3-torch libopenblas0-pthread');
