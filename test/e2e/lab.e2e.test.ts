@@ -211,10 +211,10 @@ async function shoot(page: Page, w: (key: keyof typeof enLab) => string, locale:
   await page.waitForTimeout(300); // charts draw on the next frame
   await page.evaluate(() => window.scrollTo(0, 0));
   const target = focus ?? lab(page, w).getByTestId('lab-result').first();
-  const box = await target.boundingBox();
-  if (box && box.y + Math.min(box.height, 400) > 900) await page.evaluate((y) => window.scrollBy(0, y), box.y - 160);
+  await target.waitFor(); // the step's result is there before it is photographed
   const n = LAB_STEPS.indexOf(step) + 1;
-  await page.screenshot({ path: join(DIR, `lab-${locale}-${n}-${step}.png`) });
+  // The whole page: the step's explanation, its action and its result, as a learner scrolls through them.
+  await page.screenshot({ path: join(DIR, `lab-${locale}-${n}-${step}.png`), fullPage: true });
   await fitsSmallDarkWindow(page, w, step);
 }
 
