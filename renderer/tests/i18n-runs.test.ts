@@ -21,33 +21,7 @@ async function emit<E extends EventName>(event: E, payload: ApiEvents[E]) {
   await tick();
 }
 
-/** Every text Chart.js drew. */
-const drawn: string[] = [];
-/** A 2D context that keeps what is set on it and records fillText; other calls do nothing. */
-function recordingContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
-  const state: Record<string | symbol, unknown> = {
-    canvas,
-    measureText: (text: string) => ({ width: 6 * String(text).length, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 }),
-    getLineDash: () => [],
-    createLinearGradient: () => ({ addColorStop: () => {} }),
-    fillText: (text: string) => drawn.push(String(text)),
-  };
-  return new Proxy(state, {
-    get: (t, k) => (k in t ? t[k] : typeof k === 'string' && k !== 'length' && !/^\d+$/.test(k) ? () => undefined : undefined),
-    set: (t, k, v) => ((t[k] = v), true),
-  }) as unknown as CanvasRenderingContext2D;
-}
-const contexts = new WeakMap<HTMLCanvasElement, CanvasRenderingContext2D>();
-HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement) {
-  if (!contexts.has(this)) contexts.set(this, recordingContext(this));
-  return contexts.get(this)!;
-} as unknown as HTMLCanvasElement['getContext'];
-HTMLElement.prototype.getBoundingClientRect = () => ({ x: 0, y: 0, left: 0, top: 0, right: 600, bottom: 260, width: 600, height: 260, toJSON: () => ({}) });
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as unknown as typeof ResizeObserver;
+import { drawn } from './chart-canvas.ts';
 Object.defineProperty(navigator, 'clipboard', { value: { writeText: vi.fn(async () => {}) }, configurable: true });
 
 const { locale } = await import('../src/lib/i18n.svelte.ts');
@@ -161,9 +135,9 @@ describe('Runs in Traditional Chinese', () => {
     expect(within(page).getByText('標記：自第 20 步起學習率 0.001')).toBeTruthy();
     expect(await within(page).findByRole('list', { name: '執行 5 的時間軸' })).toHaveTextContent('檢查點 21');
     expect(within(page).getByRole('group', { name: '匯出模型' })).toHaveTextContent('下載 .zip');
-    await waitFor(() => expect(drawn).toContain('步數'));
-    expect(drawn).toContain('損失（nats/字元）');
-    expect(drawn).not.toContain('step');
+    await waitFor(() => expect(drawn.map((d) => d.text)).toContain('步數'));
+    expect(drawn.map((d) => d.text)).toContain('損失（nats/字元）');
+    expect(drawn.map((d) => d.text)).not.toContain('step');
     expect(englishShown('runs')).toEqual([]);
 
     drawn.length = 0;
@@ -173,7 +147,7 @@ describe('Runs in Traditional Chinese', () => {
     expect(within(page).getByTestId('detail-status')).toHaveTextContent('stopped');
     expect(within(page).getByText('Checkpoints')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Loss of 2 generators' })).toBeTruthy();
-    await waitFor(() => expect(drawn).toContain('step'));
+    await waitFor(() => expect(drawn.map((d) => d.text)).toContain('step'));
     expect(englishShown('runs').length).toBeGreaterThan(20); // what the Chinese page was checked for
   }, 30_000);
 

@@ -30,18 +30,6 @@ export default {
   'table.yes': 'yes',
   'table.no': 'no',
 
-  'status.created': 'created',
-  'status.starting': 'starting',
-  'status.queued': 'queued',
-  'status.not started': 'not started',
-  'status.running': 'running',
-  'status.paused': 'paused',
-  'status.stopped': 'stopped',
-  'status.finished': 'finished',
-  'status.failed': 'failed',
-  'status.interrupted': 'interrupted',
-  'status.imported': 'imported',
-  'status.deleted': 'deleted',
 
   'state.running': 'training',
   'state.done': 'done',

@@ -6,7 +6,7 @@ export default {
   refresh: 'Refresh',
   none: 'No runs yet.',
   sep: ', ',
-  // One word per run status, wherever the table and a run's page show one.
+  // One word per run status, wherever one is shown: the Runs table, a run's page, a comparison, the Lab.
   'status.created': 'created',
   'status.running': 'running',
   'status.paused': 'paused',
@@ -15,6 +15,10 @@ export default {
   'status.failed': 'failed',
   'status.interrupted': 'interrupted',
   'status.imported': 'imported',
+  'status.starting': 'starting',
+  'status.queued': 'queued',
+  'status.not started': 'not started',
+  'status.deleted': 'deleted',
   'reason.periodic': 'periodic',
   'reason.pause': 'pause',
   'reason.stop': 'stop',

@@ -32,18 +32,6 @@ export default {
   'table.yes': '是',
   'table.no': '否',
 
-  'status.created': '已建立',
-  'status.starting': '啟動中',
-  'status.queued': '排隊中',
-  'status.not started': '未開始',
-  'status.running': '訓練中',
-  'status.paused': '已暫停',
-  'status.stopped': '已停止',
-  'status.finished': '已完成',
-  'status.failed': '失敗',
-  'status.interrupted': '已中斷',
-  'status.imported': '已匯入',
-  'status.deleted': '已刪除',
 
   'state.running': '訓練中',
   'state.done': '已完成',
