@@ -3,7 +3,7 @@
 // config.ts, the one source of those. The CLI's options, the studio's form and the naming of fields in
 // validation messages are all derived from these two tables.
 import { z } from 'zod';
-import { ModelConfigSchema, RunConfigSchema, SampleParamsSchema, TrainConfigSchema, type ModelConfig, type SampleParams, type Task, type TrainConfig } from './config.ts';
+import { ModelConfigSchema, RunConfigSchema, SampleParamsSchema, TrainConfigSchema, type CellType, type ModelConfig, type SampleParams, type Task, type TrainConfig } from './config.ts';
 
 interface Words {
   /** The CLI's flag; none: the field is set only in a config object (the API, a stored run). */
@@ -131,6 +131,11 @@ function configField(path: ConfigPath, words: Words): Field {
 }
 
 /** Every run-config field, in the order of CONFIG_WORDS. */
+/** Each cell's name as the form, the CLI, every chart and the Lab's report say it. */
+export const CELL_NAMES = CONFIG_WORDS['model.cell'].optionNames as Record<CellType, string>;
+/** Each cell's colour wherever cells are drawn side by side: a comparison, the Lab and its report. */
+export const CELL_COLOURS: Record<CellType, string> = { rnn: '#c92a2a', lstm: '#3b5bdb', gru: '#2b8a3e' };
+
 export const CONFIG_FIELDS: readonly Field[] = Object.entries(CONFIG_WORDS).map(([path, words]) => configField(path as ConfigPath, words));
 /** Every sampling parameter, by its key. */
 export const SAMPLE_FIELDS = Object.fromEntries(

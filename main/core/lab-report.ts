@@ -3,7 +3,7 @@
 // language. The file stands alone — inline CSS, charts as data: URL images (main/core/lab-charts.ts), no
 // script and nothing fetched — so it can be kept, mailed or printed. Every text of the learner's (names,
 // samples, labels, notes) is escaped: a report must never run what someone typed.
-import type { CellType } from '../../shared/config.ts';
+import { CELL_COLOURS, CELL_NAMES } from '../../shared/config-fields.ts';
 import { formatDate, formatNumber, translate, type Key, type Locale, type Params } from '../../shared/i18n/index.ts';
 import type { CompareReply } from '../../shared/inspect.ts';
 import { LAB_CLASSIFIERS, type LabClassifier, type LabState, type LabStepId } from '../../shared/lab.ts';
@@ -29,8 +29,6 @@ const writer = (locale: Locale): Writer => ({
   num: (n, digits = 3) => (n === null || n === undefined ? '–' : formatNumber(locale, n, digits)),
 });
 
-const CELL_NAMES: Record<CellType, string> = { rnn: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU' };
-const CELL_COLORS: Record<CellType, string> = { rnn: '#8c6d31', lstm: '#1f77b4', gru: '#2ca02c' };
 const CLASSIFIER_KEYS: Record<LabClassifier, Key> = {
   single: 'report.classifierSingle',
   bidirectional: 'report.classifierBidirectional',
@@ -145,7 +143,7 @@ async function compareSection(w: Writer, store: Store, comparisons: Comparisons,
   const reply = await comparisons.get(id).catch(async () => (await comparisons.list()).find((c) => c.comparisonId === id)!);
   const series: Series[] = reply.runs
     .filter((r) => r.runId !== null)
-    .map((r) => ({ name: CELL_NAMES[r.cell], color: CELL_COLORS[r.cell], points: lossPoints(store.metrics.forRun(r.runId!), 'valLoss') }));
+    .map((r) => ({ name: CELL_NAMES[r.cell], color: CELL_COLOURS[r.cell], points: lossPoints(store.metrics.forRun(r.runId!), 'valLoss') }));
   return section(
     'compare',
     title,

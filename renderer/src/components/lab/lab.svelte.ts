@@ -7,8 +7,6 @@ import type { CompareReply } from '../../../../shared/inspect.ts';
 import { isLive, type DatasetDetail, type RunStatus } from '../../../../shared/types.ts';
 import { api, messageOf } from '../../lib/api.ts';
 
-/** Each cell's colour, as the comparison's own chart draws it (CompareView). */
-export const CELL_COLOURS = { rnn: '#c92a2a', lstm: '#3b5bdb', gru: '#2b8a3e' } as const;
 
 /** How often a comparison being trained is read again. */
 const COMPARISON_POLL_MS = 1000;
