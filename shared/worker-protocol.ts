@@ -188,6 +188,8 @@ export type WorkerEvent =
   | { type: 'status'; status: 'running' | 'paused' }
   | { type: 'finished'; reason: 'completed' | 'stopped' | 'early-stopped'; step: number; finalLoss: number | null; valLoss: number | null }
   | { type: 'failed'; message: string }
+  /** A fresh engine warmed up before its first command (engine/training/warm-up.ts), or was interrupted by it. */
+  | { type: 'warmed'; steps: number; ms: number; error: string | null }
   | { type: 'sample-chunk'; requestId: number; text: string }
   | { type: 'sample-done'; requestId: number; text: string; step: number; backend: BackendName }
   | { type: 'sample-failed'; requestId: number; message: string }

@@ -20,6 +20,7 @@ import { connectivity, gradientFlowOf, units } from './inspect/index.ts';
 import { buildTask } from './training/tasks/index.ts';
 import { engineOps, type EngineOps } from './model/ops.ts';
 import { nativeStatus } from './native/addon.ts';
+import { warmUp } from './training/warm-up.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -242,7 +243,23 @@ async function probe(req: ProbeRequest): Promise<void> {
   }
 }
 
+// Until its first command, a fresh engine warms up on tiny models (training/warm-up.ts): a worker booted
+// ahead of need (core/engine-host.ts) then starts a run at its steady pace. Any command ends the warm-up
+// after the tiny step under way (~2 ms).
+let commanded = false;
+void (async () => {
+  yieldToTheApp(); // background work: below the app, as training is
+  try {
+    await initBackend();
+    const { steps, ms } = await warmUp(() => !commanded);
+    post({ type: 'warmed', steps, ms, error: null });
+  } catch (err) {
+    post({ type: 'warmed', steps: 0, ms: 0, error: (err as Error).message });
+  }
+})();
+
 port.on('message', (cmd: WorkerCommand) => {
+  commanded = true;
   switch (cmd.type) {
     case 'start':
       void train(cmd);
