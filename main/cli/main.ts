@@ -50,6 +50,8 @@ const SAMPLE_OPTIONS = Object.values(SAMPLE_FIELDS).map((f) => ({ field: f, opti
 
 /** How long `stop` waits for the run to reach its checkpoint and end. */
 const STOP_WAIT_MS = 120_000;
+/** Commands that wait on their user between requests: they keep an engine booted ahead of need (StudioOptions.standby). */
+const WAITS_ON_ITS_USER = new Set(['serve']);
 
 interface Globals {
   home?: string;
@@ -139,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
   const open = (): ApiClient & Studio => {
     const g = program.opts<Globals>();
     out = new Output(Boolean(g.json), Boolean(g.verbose));
-    studio ??= Studio.open(resolveHome(g.home), { ownerLabel: `rnn-studio ${program.args[0] ?? ''}`.trim() });
+    studio ??= Studio.open(resolveHome(g.home), { ownerLabel: `rnn-studio ${program.args[0] ?? ''}`.trim(), standby: WAITS_ON_ITS_USER.has(program.args[0]) });
     return studio;
   };
 

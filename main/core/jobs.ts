@@ -12,7 +12,7 @@ import type { Example } from '../engine/corpus/labelled.ts';
 import type { WorkerEvent } from '../../shared/worker-protocol.ts';
 import type { Store } from '../db/index.ts';
 import { randomSeed } from '../engine/corpus/rng.ts';
-import { EngineWorker } from './engine-host.ts';
+import type { EngineStandby, EngineWorker } from './engine-host.ts';
 import { countParameters } from '../engine/index.ts';
 import { estimateMemory, memoryNeedsOf } from './memory.ts';
 
@@ -35,10 +35,11 @@ export class EngineJobs {
   constructor(
     private readonly store: Store,
     private readonly emit: Emit,
+    private readonly engines: EngineStandby,
   ) {}
 
   private ensureWorker(): EngineWorker {
-    this.worker ??= new EngineWorker(
+    this.worker ??= this.engines.take(
       (e) => this.onEvent(e),
       (message) => {
         this.worker = null;
@@ -58,6 +59,7 @@ export class EngineJobs {
       return;
     }
     this.pending.delete(e.requestId);
+    if (this.pending.size === 0) this.engines.refill(); // the jobs worker may have been the spare
     if (e.type.endsWith('-failed')) p.reject(new ApiError('bad-input', (e as { message: string }).message));
     else p.resolve(e);
   }

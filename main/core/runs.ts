@@ -17,7 +17,7 @@ import { randomSeed } from '../engine/corpus/rng.ts';
 import { faultPoint } from '../engine/storage/faults.ts';
 import { CheckpointCorruptError, loadCheckpoint, type CheckpointState } from '../engine/storage/checkpoint.ts';
 import { storageError } from './storage.ts';
-import { EngineWorker } from './engine-host.ts';
+import type { EngineStandby, EngineWorker } from './engine-host.ts';
 import { homePaths } from './home.ts';
 import { setting } from '../../shared/config-fields.ts';
 
@@ -86,7 +86,13 @@ export class RunManager {
     private readonly store: Store,
     private readonly emit: Emit,
     private readonly owner: Owner,
+    private readonly engines: EngineStandby,
   ) {}
+
+  /** Whether a run trains in this process now. */
+  get training(): boolean {
+    return this.active.size > 0;
+  }
 
   isActive(id: number): boolean {
     return this.active.has(id);
@@ -261,6 +267,7 @@ export class RunManager {
       const entry = this.active.get(id);
       if (!entry) return;
       this.active.delete(id);
+      this.engines.refill();
       // A worker stopped mid-write (terminated after a failure) leaves its temp file: ours to remove.
       void entry.worker.terminate().then(() => sweepTempFiles(checkpointDir, true));
       try {
@@ -274,7 +281,7 @@ export class RunManager {
       this.emit('run:status', { runId: id, status, error });
       settle(this.store.runs.get(id) ?? this.require(id));
     };
-    const worker = new EngineWorker(
+    const worker = this.engines.take(
       (event) => {
         try {
           this.onEvent(id, config, event, finish);

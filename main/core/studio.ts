@@ -29,6 +29,7 @@ import { RunManager } from './runs.ts';
 import { makeBranch, planBranch } from './branch.ts';
 import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
+import { EngineStandby } from './engine-host.ts';
 import { Comparisons } from './compare.ts';
 import { timeline } from './timeline.ts';
 import { labState, resetLab, updateLab } from './lab.ts';
@@ -55,6 +56,11 @@ function warmUpValidators(): void {
 export interface StudioOptions extends OpenOptions {
   /** How other processes name this one when it trains a run they want: "rnn-studio serve", "the desktop app". */
   ownerLabel?: string;
+  /**
+   * Keep an engine worker booted and warmed up ahead of need (engine-host.ts EngineStandby), so a run or a
+   * job starts at once at its steady pace: for processes that wait on their user (the desktop app, `serve`).
+   */
+  standby?: boolean;
 }
 
 /** The data folder must be a folder we can create and write; otherwise say which and what to do. */
@@ -114,6 +120,7 @@ export class Studio implements ApiClient {
   readonly jobs: EngineJobs;
   readonly comparisons: Comparisons;
   readonly uploads: UploadArea;
+  readonly engines: EngineStandby;
   private readonly events = new EventEmitter();
   /** Told the renderer's language (app:set-locale): the desktop app rebuilds its menu in it. */
   private readonly localeListeners = new Set<(locale: Locale) => void>();
@@ -128,12 +135,14 @@ export class Studio implements ApiClient {
       if (event === 'run:ready') this.backend = (payload as ApiEvents['run:ready']).backend;
       this.events.emit(event, payload);
     };
-    this.runs = new RunManager(home, this.store, emit, thisProcess(options.ownerLabel));
-    this.jobs = new EngineJobs(this.store, emit);
+    this.engines = new EngineStandby(options.standby ?? false, () => this.runs.training);
+    this.runs = new RunManager(home, this.store, emit, thisProcess(options.ownerLabel), this.engines);
+    this.jobs = new EngineJobs(this.store, emit, this.engines);
     this.comparisons = new Comparisons(this.store, this.runs, this.jobs);
     this.uploads = new UploadArea(join(home, 'uploads'));
     this.handlers = this.createHandlers();
     warmUpValidators();
+    this.engines.refill();
   }
 
   /** Calls `listener` with each language the renderer says it speaks; returns how to stop. */
@@ -350,6 +359,7 @@ export class Studio implements ApiClient {
   async close(): Promise<void> {
     await this.runs.stopAll();
     await this.jobs.close();
+    await this.engines.close();
     this.store.close();
   }
 }

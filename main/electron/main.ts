@@ -95,7 +95,7 @@ async function start(): Promise<void> {
   app.setPath('userData', process.env.RNN_STUDIO_HOME ? resolveHome() : defaultHome());
   const home = app.getPath('userData');
   locale = pickLocale(app.getPreferredSystemLanguages());
-  studio = Studio.open(home, { ownerLabel: 'the RNN Studio desktop app', ...(existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {}) });
+  studio = Studio.open(home, { ownerLabel: 'the RNN Studio desktop app', standby: true, ...(existsSync(SQLITE_FOR_ELECTRON) ? { nativeBinding: SQLITE_FOR_ELECTRON } : {}) });
   studio.override('dialog:open', async ({ kind, purpose }) => {
     if (purpose === 'export') {
       const chosen = await dialog.showOpenDialog(window!, { title: say('app.dialog.exportTitle'), buttonLabel: say('app.dialog.exportButton'), properties: ['openDirectory', 'createDirectory'] });
