@@ -3,7 +3,9 @@
 // Prints one JSON line. Usage: tsx p1.ts <lstm|gru|rnn> <steps> [units layers batch seq]   (P1: 256 1 32 64;
 // RNN_STUDIO_BACKEND picks the backend, RNN_STUDIO_NATIVE=0 runs without the native kernels). The first
 // steps are timed too: a fresh run's step 1 against the steady state (`first_step_ratio`), and building
-// the task before them (`setup_ms`, which includes readying the step's memory).
+// the task before them (`setup_ms`, which includes readying the step's memory). The engine first warms up
+// as the studio's spare engine does before a run is asked of it (`warm_up_ms`, engine/training/warm-up.ts);
+// P1_COLD=1 leaves that out, as `rnn-studio train` (which boots its engine for the run) has it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { RunConfigSchema, type CellType } from '../../shared/config.ts';
 import { Rng } from '../../main/engine/corpus/rng.ts';
 import { nativeStatus } from '../../main/engine/native/addon.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
+import { warmUp } from '../../main/engine/training/warm-up.ts';
 
 const cell = (process.argv[2] ?? 'lstm') as CellType;
 const steps = Number(process.argv[3] ?? 20);
@@ -24,6 +27,8 @@ const V = 65;
 const [H, L, B, T] = [4, 5, 6, 7].map((i, k) => Number(process.argv[i] ?? [256, 1, 32, 64][k]));
 
 const backend = await initBackend();
+const cold = process.env.P1_COLD === '1';
+const warmUpMs = cold ? 0 : (await warmUp(() => true)).ms;
 const dir = mkdtempSync(join(tmpdir(), 'rnn-studio-bench-'));
 const vocab = Array.from({ length: V }, (_, i) => String.fromCodePoint(0x21 + i));
 const rng = new Rng(1);
@@ -79,6 +84,8 @@ console.log(
     train_chars_per_s: Math.round((B * T) / (median / 1000)),
     train_step_ms_median: Math.round(median * 10) / 10,
     setup_ms: Math.round(setupMs),
+    started: cold ? 'cold' : 'warmed up',
+    warm_up_ms: Math.round(warmUpMs),
     first_step_ms: Math.round(firstSteps[0] * 10) / 10,
     first_step_ratio: Math.round((firstSteps[0] / median) * 100) / 100,
     second_step_ratio: Math.round((firstSteps[1] / median) * 100) / 100,
