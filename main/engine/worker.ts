@@ -8,7 +8,7 @@ import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerCommand, WorkerEvent, StartTraining, SampleRequest, ProbeRequest, ClassifyRequest, InspectRequest, InsideRequest } from '../../shared/worker-protocol.ts';
 import { initBackend, tf } from './model/backend.ts';
-import { Trainer, type TrainerCallbacks } from './training/train.ts';
+import { QUIET, Trainer, type TrainerCallbacks } from './training/train.ts';
 import { TrainingControl } from './training/control.ts';
 import { loadCheckpoint, loadFirstIntact, type CheckpointState } from './storage/checkpoint.ts';
 import { CharRnn } from './model/generator.ts';
@@ -227,8 +227,7 @@ async function probe(req: ProbeRequest): Promise<void> {
   let trainer: Trainer | null = null;
   try {
     const backend = await initBackend();
-    const noop = () => {};
-    trainer = makeTrainer({ ...req, maxSteps: null }, scratch, null, { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop });
+    trainer = makeTrainer({ ...req, maxSteps: null }, scratch, null, QUIET);
     await trainer.trainStep();
     const started = performance.now();
     const timed = Math.max(1, req.steps - 1);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../main/engine/model/backend.ts';
 import { buildTask } from '../../main/engine/training/tasks/index.ts';
-import { Trainer } from '../../main/engine/training/train.ts';
+import { QUIET, Trainer } from '../../main/engine/training/train.ts';
 import { CharRnn } from '../../main/engine/model/generator.ts';
 import { generate } from '../../main/engine/sampling/sample.ts';
 import { Vocabulary } from '../../main/engine/corpus/charset.ts';
@@ -42,10 +42,9 @@ const ops = engineOps();
 const setupStart = performance.now();
 const built = buildTask({ config, vocab, labels: null, contentPath: join(dir, 'corpus.txt'), seed: 1, resume: null, ops });
 const setupMs = performance.now() - setupStart; // building the task readies the step's memory (ops.prepare)
-const noop = () => {};
 const trainer = new Trainer(
   { config, task: built.task, unitsPerStep: B * T, vocab, labels: null, startChar: vocab[0], seed: 1, checkpointDir: dir, resume: null, maxSteps: null },
-  { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
+  QUIET,
 );
 const firstSteps: number[] = []; // steps 1 and 2 of a fresh run: what a short run feels
 for (let i = 0; i < 2; i++) {

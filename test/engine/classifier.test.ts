@@ -6,7 +6,7 @@ import { initBackend, tf } from '../../main/engine/model/backend.ts';
 import { CharClassifier, padBatch } from '../../main/engine/model/classifier.ts';
 import { initialWeights } from '../../main/engine/model/generator.ts';
 import { GATES, countParameters, paramSpecs } from '../../main/engine/model/params.ts';
-import { Trainer } from '../../main/engine/training/train.ts';
+import { QUIET, Trainer } from '../../main/engine/training/train.ts';
 import { TrainingControl } from '../../main/engine/training/control.ts';
 import { buildTask } from '../../main/engine/training/tasks/index.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
@@ -43,10 +43,9 @@ function trainClassifier(examples: Array<{ text: string; label: string }>, overr
   const config = RunConfigSchema.parse({ task: 'classify', ...overrides, train: { seed: 7, checkpointEvery: 100_000, ...overrides.train } });
   const built = buildTask({ config, vocab, labels, contentPath, seed: 7, resume: null, ops: engineOps() });
   const evaluations: number[] = [];
-  const noop = () => {};
   const trainer = new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels, startChar: '', seed: 7, checkpointDir: dir.path, resume: null, maxSteps: null },
-    { onProgress: noop, onMetrics: noop, onSample: noop, onCheckpoint: noop, onStatus: noop, onEvaluation: (e) => evaluations.push(e.accuracy) },
+    { ...QUIET, onEvaluation: (e) => evaluations.push(e.accuracy) },
   );
   return { trainer, evaluations, cleanup: () => (trainer.dispose(), dir.cleanup()) };
 }

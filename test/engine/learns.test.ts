@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../main/engine/model/backend.ts';
-import { Trainer } from '../../main/engine/training/train.ts';
+import { QUIET, Trainer } from '../../main/engine/training/train.ts';
 import { buildTask } from '../../main/engine/training/tasks/index.ts';
 import { buildCharset, countChars } from '../../main/engine/corpus/charset.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
@@ -28,10 +28,9 @@ test(`a default-config generator gets below ${BAR} nats/char of validation loss 
   const vocab = buildCharset(countChars(readFileSync(CORPUS, 'utf8')).counts, 2000).vocab;
   const dir = tempDir();
   const built = buildTask({ config, vocab, labels: null, contentPath: CORPUS, seed: 1, resume: null, ops: engineOps() });
-  const noop = () => {};
   const trainer = new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels: null, startChar: built.startChar, seed: 1, checkpointDir: dir.path, resume: null, maxSteps: null },
-    { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
+    QUIET,
   );
   try {
     for (let i = 0; i < STEPS; i++) await trainer.trainStep();

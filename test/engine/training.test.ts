@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../main/engine/model/backend.ts';
-import { Trainer, type TrainerCallbacks } from '../../main/engine/training/train.ts';
+import { QUIET, Trainer, type TrainerCallbacks } from '../../main/engine/training/train.ts';
 import { TrainingControl } from '../../main/engine/training/control.ts';
 import { loadCheckpoint } from '../../main/engine/storage/checkpoint.ts';
 import { buildCharset, countChars } from '../../main/engine/corpus/charset.ts';
@@ -27,10 +27,9 @@ function makeTrainer(overrides: RunConfigInput, dir: string, callbacks: Partial<
   const resume = resumePath ? loadCheckpoint(resumePath) : null;
   const seed = config.train.seed!;
   const built = buildTask({ config, vocab, labels: null, contentPath: corpusPath, seed, resume, ops: engineOps() });
-  const noop = () => {};
   return new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels: null, startChar: built.startChar, seed, checkpointDir: dir, resume, maxSteps: null },
-    { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop, ...callbacks },
+    { ...QUIET, ...callbacks },
   );
 }
 

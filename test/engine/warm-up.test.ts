@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, tf } from '../../main/engine/model/backend.ts';
 import { warmUp } from '../../main/engine/training/warm-up.ts';
-import { Trainer } from '../../main/engine/training/train.ts';
+import { QUIET, Trainer } from '../../main/engine/training/train.ts';
 import { buildTask } from '../../main/engine/training/tasks/index.ts';
 import { engineOps } from '../../main/engine/model/ops.ts';
 import { buildCharset, countChars } from '../../main/engine/corpus/charset.ts';
@@ -24,10 +24,9 @@ writeFileSync(corpusPath, TEXT);
 async function losses(cell: (typeof CELL_TYPES)[number], steps: number): Promise<number[]> {
   const config = RunConfigSchema.parse({ model: { cell, layers: 2, units: 32, embedding: 16 }, train: { seqLen: 16, batch: 8, seed: 3 } });
   const built = buildTask({ config, vocab, labels: null, contentPath: corpusPath, seed: 3, resume: null, ops: engineOps() });
-  const noop = () => {};
   const trainer = new Trainer(
     { config, task: built.task, unitsPerStep: built.unitsPerStep, vocab, labels: null, startChar: built.startChar, seed: 3, checkpointDir: dir.path, resume: null, maxSteps: null },
-    { onProgress: noop, onMetrics: noop, onSample: noop, onEvaluation: noop, onCheckpoint: noop, onStatus: noop },
+    QUIET,
   );
   try {
     const out: number[] = [];

@@ -51,6 +51,9 @@ export class DiskFullError extends Error {
   override name = 'DiskFullError';
 }
 
+/** For a trainer nobody watches: a probe, a warm-up, a benchmark, a test. */
+export const QUIET: TrainerCallbacks = { onProgress() {}, onMetrics() {}, onSample() {}, onEvaluation() {}, onCheckpoint() {}, onStatus() {} };
+
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Trainer {
