@@ -24,7 +24,8 @@ const TORCH_ENV = { OPENBLAS_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', LD_LI
 
 export const torchInstalled = () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
-function lastJson(r: ReturnType<typeof spawnSync>, what: string): Measured {
+/** The last line a measurement process printed, as JSON; its stderr in the error if it failed. */
+export function lastJson(r: ReturnType<typeof spawnSync>, what: string): Measured {
   if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr}`);
   return JSON.parse(String(r.stdout).trim().split('\n').pop()!);
 }

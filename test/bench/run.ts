@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../main/engine/corpus/rng.ts';
-import { flopsPerStep, P1, sgemmPeak } from './measure.ts';
+import { flopsPerStep, lastJson, P1, sgemmPeak } from './measure.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -151,11 +151,7 @@ if (torchAvailable) say(`Two-thread sgemm peak of this machine (PyTorch's OpenBL
 // Start → training through the studio, with the spare engine the desktop app and `serve` keep, and with
 // an engine booted for the run as the other CLI commands do (startup.ts); interleaved, medians.
 if (!args.includes('--skip-startup')) {
-  const startup = (mode: string) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/startup.ts'), mode], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`startup benchmark (${mode}) failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
-  };
+  const startup = (mode: string) => lastJson(spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/startup.ts'), mode], { cwd: root, encoding: 'utf8' }), `the startup benchmark (${mode})`);
   const by: Record<string, Record<string, number | string>[]> = { standby: [], cold: [] };
   for (let i = 0; i < runs; i++) for (const mode of ['standby', 'cold']) by[mode].push(startup(mode));
   say('');
