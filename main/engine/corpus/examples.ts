@@ -8,7 +8,12 @@ import { Rng, mixSeed } from './rng.ts';
 
 /** A stored dataset's examples (one JSON object per line). */
 export function readExamples(contentPath: string): Example[] {
-  return readFileSync(contentPath, 'utf8')
+  return parseExamples(readFileSync(contentPath, 'utf8'));
+}
+
+/** Examples from a stored dataset's content, one JSON object per line. */
+export function parseExamples(jsonl: string): Example[] {
+  return jsonl
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Example);

@@ -6,12 +6,10 @@
 // (the kernels keep no state between calls but their scratch memory and threads).
 import { CELL_TYPES, RunConfigSchema, type RunConfig } from '../../../shared/config.ts';
 import { Vocabulary } from '../corpus/charset.ts';
-import { Rng, mixSeed } from '../corpus/rng.ts';
-import { initialWeights } from '../model/generator.ts';
 import { engineOps } from '../model/ops.ts';
 import { generate } from '../sampling/sample.ts';
-import { GeneratorTask } from './tasks/generate.ts';
-import { ClassifierTask } from './tasks/classify.ts';
+import type { GeneratorTask } from './tasks/generate.ts';
+import { buildTask } from './tasks/index.ts';
 import type { TrainingTask } from './tasks/task.ts';
 import { QUIET, Trainer } from './train.ts';
 
@@ -30,17 +28,15 @@ function tinyConfigs(): RunConfig[] {
   return [...generators, classifier];
 }
 
+/** A tiny model's task, built as a run's is, from a few lines held in memory instead of a dataset's file. */
 function tinyTask(config: RunConfig): TrainingTask {
-  const vocab = new Vocabulary(VOCAB);
-  const ops = engineOps();
+  const base = { config, vocab: VOCAB, seed: 1, resume: null, ops: engineOps() };
   if (config.task === 'classify') {
     const labels = ['fox', 'zebra'];
-    const examples = TEXT.split('\n').filter(Boolean).map((line, i) => ({ ids: vocab.encode(line).slice(0, config.train.maxLen), label: i % 2, text: line }));
-    const weights = initialWeights(vocab.size, config.model, new Rng(mixSeed(1, 0x1417)), labels.length);
-    return new ClassifierTask(config, vocab.size, labels, examples, 1, weights, ops);
+    const content = TEXT.split('\n').filter(Boolean).map((text, i) => JSON.stringify({ text, label: labels[i % 2] })).join('\n');
+    return buildTask({ ...base, labels, content }).task;
   }
-  const weights = initialWeights(vocab.size, config.model, new Rng(mixSeed(1, 0x1417)));
-  return new GeneratorTask(config, VOCAB, vocab.encode(TEXT), '\n', 1, weights, ops);
+  return buildTask({ ...base, labels: null, content: TEXT }).task;
 }
 
 /**
