@@ -26,7 +26,8 @@ export const torchInstalled = () => spawnSync('/usr/bin/python3', ['-c', 'import
 
 /** The last line a measurement process printed, as JSON; its stderr in the error if it failed. */
 export function lastJson(r: ReturnType<typeof spawnSync>, what: string): Measured {
-  if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr}`);
+  if (r.signal) throw new Error(`${what} was killed by ${r.signal}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${what} failed (exit code ${r.status}): ${r.stderr}`);
   return JSON.parse(String(r.stdout).trim().split('\n').pop()!);
 }
 
