@@ -15,7 +15,7 @@ import { CheckpointCorruptError, loadCheckpoint, saveCheckpoint, type Checkpoint
 import { faultPoint } from '../engine/storage/faults.ts';
 import { syncFolder } from '../engine/storage/files.ts';
 import { homePaths } from './home.ts';
-import { assertServes, datasetToTrainOn } from './runs.ts';
+import { assertServes, datasetToTrainOn } from './run-inputs.ts';
 import { setting } from '../../shared/config-fields.ts';
 
 /** A branch checked and ready to be made: everything it starts from, nothing yet written. */

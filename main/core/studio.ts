@@ -26,6 +26,7 @@ import { asInput, formatOf, importCorpus, inspectSource, previewCorpus } from '.
 import { readLabelled } from '../engine/corpus/labelled.ts';
 import { nativeStatus } from '../engine/index.ts';
 import { RunManager } from './runs.ts';
+import { fineTuning } from './run-inputs.ts';
 import { makeBranch, planBranch } from './branch.ts';
 import { assertMemoryFits, memoryNeedsOf } from './memory.ts';
 import { EngineJobs } from './jobs.ts';
@@ -255,7 +256,7 @@ export class Studio implements ApiClient {
         }
       },
       'runs:start': ({ datasetId, config, skipMemoryCheck, initFrom }) => {
-        const init = initFrom !== undefined ? this.runs.fineTuning(initFrom, datasetId, config) : null;
+        const init = initFrom !== undefined ? fineTuning(this.store, initFrom, datasetId, config) : null;
         if (!skipMemoryCheck) this.checkMemory(datasetId, init?.config ?? config);
         return this.runs.start(datasetId, init?.config ?? config, init);
       },
