@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../main/engine/corpus/rng.ts';
-import { flopsPerStep, lastJson, P1, sgemmPeak } from './measure.ts';
+import { flopsPerStep, lastJson, ours, P1, sgemmPeak } from './measure.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -32,15 +32,8 @@ function installedBackends(): string[] {
   return [loads('@tensorflow/tfjs-node') ? 'node' : null, loads('@tensorflow/tfjs-backend-wasm') ? 'wasm' : null, 'cpu'].filter((b): b is string => b !== null);
 }
 
-function ours(backend: string, cell: string, n: number, env: Record<string, string> = {}): Record<string, number | string> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/p1.ts'), cell, String(n)], {
-    cwd: root,
-    env: { ...process.env, RNN_STUDIO_BACKEND: backend, ...env },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`benchmark on ${backend} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+/** Ours at P1 on `backend` (measure.ts' ours(), which runs p1.ts in its own process). */
+const oursP1 = (backend: string, cell: string, n: number, env: Record<string, string> = {}) => ours({ cell, ...P1 }, n, { RNN_STUDIO_BACKEND: backend, ...env });
 
 const torchScript = resolve(process.env.RNN_STUDIO_TORCH_BENCH ?? join(root, '..', 'shared', 'bench', 'torch_charlstm.py'));
 const torchAvailable = existsSync(torchScript) && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -102,7 +95,7 @@ for (const cell of ['lstm', 'gru']) {
   const mine: Record<string, number | string>[] = [];
   const theirs: Record<string, number | string>[] = [];
   for (let i = 0; i < runs; i++) {
-    const o = ours(backends[0], cell, steps);
+    const o = oursP1(backends[0], cell, steps);
     mine.push(o);
     emit({ measure: 'p1', run: i + 1, ...o });
     if (torchAvailable) {
@@ -131,13 +124,13 @@ for (const cell of ['lstm', 'gru']) {
     }
   }
   for (const other of backends.slice(1)) {
-    const o = ours(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
+    const o = oursP1(other, cell, 2); // the pure-JS cpu backend is ~50× slower: two timed steps
     emit({ measure: 'p1', run: 1, ...o });
     rows.push([cell, other, String(o.kernels), String(o.train_chars_per_s), '', '', String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
   }
   // What the native kernels buy: the default backend once more, on TensorFlow.js ops alone.
   if (mine[0].kernels !== 'tfjs-ops') {
-    const o = ours(backends[0], cell, Math.min(steps, 10), { RNN_STUDIO_NATIVE: '0' });
+    const o = oursP1(backends[0], cell, Math.min(steps, 10), { RNN_STUDIO_NATIVE: '0' });
     emit({ measure: 'p1', run: 1, ...o });
     rows.push([cell, backends[0], String(o.kernels), String(o.train_chars_per_s), '', ratio(Number(o.train_chars_per_s), tm('train_chars_per_s')), String(o.sample_chars_per_s), '', '', String(o.first_char_ms), String(o.peak_rss_mb)]);
   }
