@@ -214,6 +214,16 @@ test('results do not depend on the thread count: the same seed trains the same w
   for (const threads of [2, 3]) run(threads).forEach((a, i) => assert.deepEqual(a, one[i], `output ${i} with ${threads} threads`));
 });
 
+test('products on one thread and on two, alternating fast, are all right and never hang the caller', { skip: process.env.RNN_STUDIO_NATIVE === '0' }, () => {
+  // A helper thread woken by a job it had no part in could run the next job's part twice: the caller hung
+  // (4 of 5 runs of 300,000 products past 2 minutes) or returned while its job still ran.
+  const child = fileURLToPath(new URL('./native-pool.child.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, '300000'], { encoding: 'utf8', timeout: 90_000 });
+  assert.equal(r.signal, null, `the products hung or crashed (${r.signal}): ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { rounds: 300000, wrong: 0 });
+});
+
 test('a NaN stays a NaN: a diverged model shows a NaN loss rather than training on', () => {
   const k = kernels();
   const logits = new Float32Array(16).fill(0.5);

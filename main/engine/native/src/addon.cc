@@ -90,14 +90,17 @@ class Pool {
       if (g == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-        g = generation_.load(std::memory_order_acquire);
       }
-      seen = g;
+      // The generation and its job are read together, under the lock they are written under. Read apart, a
+      // thread woken by a job it had no part in could find the next job already posted, run its part, then
+      // see that job's generation as new and run the part again: the count of parts pending went below
+      // zero, and the caller returned (its job's memory gone) or waited for ever.
       const std::function<void(int)>* job;
       int parts;
       bool stop;
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        seen = generation_.load(std::memory_order_acquire);
         job = job_;
         parts = parts_;
         stop = stop_;
