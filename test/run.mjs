@@ -73,7 +73,8 @@ let passed = 0;
 let failed = 0;
 let ok = true;
 if (nodeFiles.length) {
-  const { code, out } = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...nodeFiles]);
+  // A test that hangs fails after 15 minutes instead of holding CI to its limit (the longest here take ~2).
+  const { code, out } = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=900000', ...nodeFiles]);
   const count = (name) => Number(out.match(new RegExp(`^ℹ ${name} (\\d+)`, 'm'))?.[1] ?? 0);
   passed += count('pass');
   failed += count('fail') + count('cancelled');
