@@ -34,13 +34,7 @@ export function lastJson(r: ReturnType<typeof spawnSync>, what: string): Measure
 /** Our training (and sampling) at `size`, `steps` timed steps after two. */
 export function ours(size: Size, steps: number, env: Record<string, string> = {}): Measured {
   const args = [size.cell, steps, size.units, size.layers, size.batch, size.seq].map(String);
-  const run = () => spawnSync(process.execPath, ['--import', 'tsx', join(here, 'p1.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
-  let r = run();
-  // A process killed by a signal is said, and measured once more, so one death does not end a long run.
-  if (r.signal) {
-    console.error(`our benchmark (${args.join(' ')}) was killed by ${r.signal}; measuring it again. ${r.stderr}`);
-    r = run();
-  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'p1.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
   return lastJson(r, `our benchmark (${args.join(' ')})`);
 }
 

@@ -43,8 +43,7 @@ function torch(cell: string): Record<string, number | string> {
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-pthread' },
   });
-  if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return lastJson(r, 'the PyTorch reference');
 }
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -194,8 +193,7 @@ if (!args.includes('--skip-import')) {
   readFileSync(file);
   const readSeconds = Math.round(performance.now() - r0) / 1000;
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/import.ts'), file], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`import benchmark failed: ${r.stderr}`);
-  const o = { ...JSON.parse(r.stdout.trim().split('\n').pop()!), disk_read_seconds: readSeconds };
+  const o = { ...lastJson(r, 'the import benchmark'), disk_read_seconds: readSeconds } as Record<string, any>;
   emit(o);
   say(`\nimport: ${o.file_mb} MB, ${o.chars.toLocaleString('en-US')} characters, ${o.distinct_chars} distinct, in ${o.seconds} s (${o.mb_per_s} MB/s) from the page cache, peak RSS ${o.peak_rss_mb} MB (${(o.peak_rss_mb / o.file_mb).toFixed(1)}× the file); reading the file from disk first took ${readSeconds} s`);
 }
@@ -203,8 +201,7 @@ if (!args.includes('--skip-import')) {
 // The serving process's event loop during training (target: under 50 ms at worst).
 if (!args.includes('--skip-event-loop')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/bench/event-loop.ts'), '20'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`event-loop benchmark failed: ${r.stderr}`);
-  const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const o = lastJson(r, 'the event-loop benchmark');
   emit(o);
   say(`serving process event loop over ${o.seconds} s of training: max ${o.maxMs} ms, p99 ${o.p99Ms} ms, mean ${o.meanMs} ms`);
 }
